@@ -1,0 +1,47 @@
+"""The Generator protocol shared by answers, chat and briefings.
+
+A generator turns a `GenerationRequest` into a stream of text pieces. LLM backends use
+`request.messages` (already rendered from prompts/ and packed to fit the context window);
+the extractive backend ignores them and works from `request.question` and `request.passages`.
+Backends raise only `qa.errors.GeneratorError` subclasses; a stream that breaks off raises
+`IncompleteAnswer` carrying the partial text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from qa.types import Passage
+
+Task = Literal["answer", "brief", "condense", "verify"]
+
+
+@dataclass
+class GenerationRequest:
+    task: Task
+    messages: list[dict[str, str]]  # OpenAI chat format: [{"role": ..., "content": ...}]
+    question: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    max_tokens: int = 384
+    temperature: float = 0.0
+    json_mode: bool = False  # ask for a JSON object (response_format) where supported
+
+
+class Generator(Protocol):
+    name: str  # shown to the user: "extractive", "openai:gpt-4o-mini", "local:qwen2.5-1.5b"
+    context_window: int  # tokens the backend accepts (prompt + answer)
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        """Yield text pieces as they are generated."""
+        ...
+
+    def close(self) -> None:
+        """Free the backend's resources (model memory, HTTP pool)."""
+        ...
+
+
+def generate(generator: Generator, request: GenerationRequest) -> str:
+    """Collect a whole answer (non-streaming convenience)."""
+    return "".join(generator.stream(request))

