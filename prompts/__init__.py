@@ -1,0 +1,1 @@
+"""Prompt templates as package data (`*.md`), loaded by qa.prompts."""

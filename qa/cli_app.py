@@ -1,0 +1,93 @@
+"""The typer app, shared options and the error edge, used by the qa/cli_*.py command modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from qa.errors import QAError
+from qa.settings import LoadedSettings, load_settings
+
+app = typer.Typer(help="Cited answers and daily briefings from your own documents.",
+                  no_args_is_help=True, rich_markup_mode="rich",
+                  context_settings={"help_option_names": ["-h", "--help"]})
+docs_app = typer.Typer(help="List and inspect stored documents.", no_args_is_help=True)
+config_app = typer.Typer(help="Show the effective settings.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+app.add_typer(config_app, name="config")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+# Global flags (set in the callback), merged into the settings of every command.
+_GLOBAL: dict[str, Any] = {}
+
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="Index folder \\[env: QA_STORE].")]
+ChromaOpt = Annotated[str | None, typer.Option(
+    "--chroma-url", help="Use a `chroma run` server, e.g. http://127.0.0.1:8000 \\[env: QA_CHROMA_URL].")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+KOpt = Annotated[int | None, typer.Option("--k", "-k", help="Passages to retrieve \\[default: 6].")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only documents published on or "
+                                              "after this date (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Only documents published on or "
+                                              "before this date (YYYY-MM-DD).")]
+SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only this source "
+                                                     "(repeatable).")]
+
+
+@app.callback()
+def main(store: StoreOpt = None, chroma_url: ChromaOpt = None,
+         version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+         ) -> None:
+    """Ingest documents, then ask questions whose every sentence cites its passage."""
+    if version:
+        from qa import __version__
+
+        out.print(__version__)
+        raise typer.Exit()
+    _GLOBAL.update({"store": store, "chroma_url": chroma_url})
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """Expected failures become one line on stderr and a non-zero exit; Ctrl-C exits 130."""
+    try:
+        yield
+    except QAError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+
+
+def settings_for(**flags: Any) -> LoadedSettings:
+    return load_settings({**_GLOBAL, **flags})
+
+
+def parse_day(value: str | None, flag: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise QAError(f"{flag} {value!r} is not a date", fix="use YYYY-MM-DD") from None
+
+
+def filters_from(since: str | None, until: str | None, sources: list[str] | None) -> Any:
+    from qa.retrieve import Filters
+
+    return Filters(since=parse_day(since, "--since"), until=parse_day(until, "--until"),
+                   sources=tuple(sources or ()))
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -1,0 +1,107 @@
+"""`qa ingest` and `qa forget`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from qa.cli_app import JsonOpt, app, emit_json, err, errors, out, parse_day, settings_for
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.ingest import IngestReport
+
+# -- ingest / forget ------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive).")],
+    include: Annotated[list[str] | None, typer.Option("--include", help="Glob to include "
+                                                      "(repeatable), e.g. '*.md'.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob to exclude "
+                                                      "(repeatable).")] = None,
+    date_: Annotated[str | None, typer.Option("--date", help="Published date (YYYY-MM-DD) for "
+                                              "documents that carry none.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Source name for these "
+                                               "documents (default: from the file).")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Also forget documents whose files "
+                                        "vanished.")] = False,
+    id_field: Annotated[str, typer.Option(help="Corpus field holding the record id.")] = "id",
+    title_field: Annotated[str, typer.Option(help="Corpus field holding the title.")] = "title",
+    text_field: Annotated[str, typer.Option(help="Corpus field holding the text.")] = "text",
+    date_field: Annotated[str, typer.Option(help="Corpus field holding the date.")] = "date",
+    url_field: Annotated[str, typer.Option(help="Corpus field holding the URL.")] = "url",
+    as_json: JsonOpt = False,
+) -> None:
+    """Load, chunk, embed and store documents. Unchanged files are skipped."""
+    with errors():
+        report = run_ingest(settings_for().settings, paths, include=include or [],
+                            exclude=exclude or [], default_date=parse_day(date_, "--date"),
+                            source=source, prune=prune, id_field=id_field,
+                            title_field=title_field, text_field=text_field,
+                            date_field=date_field, url_field=url_field, quiet=as_json, err=err)
+        if as_json:
+            emit_json({**{k: v for k, v in vars(report).items() if k != "errors"},
+                       "failed": report.failed,
+                       "errors": [{"path": e.path, "reason": e.reason, "fix": e.fix}
+                                  for e in report.errors]})
+        else:
+            out.print(report.summary())
+        if report.failed:
+            raise typer.Exit(1)
+
+
+@app.command()
+def forget(refs: Annotated[list[str], typer.Argument(help="Paths or document ids.")]) -> None:
+    """Remove documents (by path or id) from the index."""
+    from qa.index import Index
+    from qa.ingest import Ingestor
+
+    with errors():
+        index = Index(settings_for().settings)
+        missing = 0
+        for ref in refs:
+            count = Ingestor(index).forget(ref)
+            if count:
+                out.print(f"forgot {count} document{'s' if count > 1 else ''} for {ref}")
+            else:
+                err.print(f"[yellow]{ref}: no such document[/] (see `qa docs list`)")
+                missing += 1
+        if missing:
+            raise typer.Exit(1)
+
+
+def run_ingest(settings: Settings, paths: list[Path], *, include: list[str], exclude: list[str],
+               default_date: date | None, source: str | None, prune: bool, id_field: str,
+               title_field: str, text_field: str, date_field: str, url_field: str, quiet: bool,
+               err: Console) -> IngestReport:
+    """Ingest with a progress bar on stderr and one line per failed file."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from qa.index import Index
+    from qa.ingest import ingest_paths
+    from qa.load import FieldMap
+
+    fields = FieldMap(id=id_field, title=title_field, text=text_field, date=date_field,
+                      url=url_field)
+    index = Index(settings)
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                      transient=True, disable=quiet) as bar:
+            task = bar.add_task("ingesting", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = ingest_paths(index, paths, include=include, exclude=exclude,
+                                  default_date=default_date, source=source, fields=fields, prune=prune, progress=progress)
+    finally:
+        index.close()
+    if not quiet:
+        for error in report.errors:
+            err.print(f"[red]skipped[/] {error}", markup=True, highlight=False)
+    return report

@@ -1,0 +1,176 @@
+"""Incremental ingest: load -> diff against the manifest -> chunk -> embed -> store.
+
+Unchanged content (same key, same sha256) embeds nothing. A changed file gets its new chunks
+stored before the old document is removed, so an interrupted run never loses what was stored.
+Chunk ids are derived from content, so re-running after a crash upserts rather than duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from qa.chunk import chunk_document
+from qa.errors import LoadError
+from qa.index import Index
+from qa.load import FieldMap, iter_documents
+from qa.manifest import date_to_int
+from qa.types import Chunk, Document
+
+FLUSH_CHUNKS = 256  # chunks embedded per batch: enough to keep the embedder busy, bounded memory
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0  # same content already stored under another key: linked, not embedded
+    pruned: int = 0
+    chunks: int = 0
+    errors: list[LoadError] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)
+
+    def summary(self) -> str:
+        parts = [f"{self.added} added", f"{self.updated} updated", f"{self.unchanged} unchanged"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} duplicate")
+        if self.pruned:
+            parts.append(f"{self.pruned} pruned")
+        parts.append(f"{self.failed} failed")
+        return ", ".join(parts) + f" ({self.chunks} chunks embedded)"
+
+
+Progress = Callable[[int, int], None]  # (documents done, documents total)
+
+
+@dataclass
+class _Pending:
+    doc: Document
+    chunks: list[Chunk]
+    replaces: str | None  # doc_id previously stored under doc.key
+
+
+class Ingestor:
+    def __init__(self, index: Index, progress: Progress | None = None) -> None:
+        self.index = index
+        self.progress = progress
+        self.report = IngestReport()
+        self._pending: list[_Pending] = []
+        self._pending_chunks = 0
+        self._changed = False
+
+    def run(self, documents: Sequence[Document | LoadError]) -> IngestReport:
+        total = len(documents)
+        try:
+            for done, item in enumerate(documents, 1):
+                if isinstance(item, LoadError):
+                    self.report.errors.append(item)
+                else:
+                    self._consider(item)
+                if self._pending_chunks >= FLUSH_CHUNKS:
+                    self._flush()
+                if self.progress:
+                    self.progress(done, total)
+            self._flush()
+        finally:
+            # Runs on Ctrl-C too: what was stored is searchable by keyword as well.
+            if self._changed:
+                self.index.rebuild_keyword_index()
+        return self.report
+
+    def prune(self) -> None:
+        """Forget documents whose files vanished."""
+        for key in self.index.manifest.keys():
+            path = key.split("#", 1)[0]
+            if not Path(path).exists():
+                self._unlink(key)
+                self.report.pruned += 1
+
+    def forget(self, ref: str) -> int:
+        docs = self.index.manifest.find_docs(str(Path(ref).resolve()) if Path(ref).exists()
+                                             else ref)
+        for doc in docs:
+            self.index.forget_doc(doc.doc_id)
+            self._changed = True
+        if self._changed:
+            self.index.rebuild_keyword_index()
+        return len(docs)
+
+    def _consider(self, doc: Document) -> None:
+        manifest = self.index.manifest
+        stored = manifest.doc_for_key(doc.key)
+        if stored and stored[1] == doc.sha256:
+            self.report.unchanged += 1
+            return
+        if manifest.has_doc(doc.doc_id) or any(p.doc.doc_id == doc.doc_id for p in self._pending):
+            # Same content already stored (or queued) under another key: record the key only.
+            self._flush()
+            if stored:
+                self._unlink(doc.key)
+            manifest.add_key(doc.key, doc.doc_id)
+            self.report.duplicates += 1
+            return
+        settings = self.index.settings
+        chunks = chunk_document(doc, size=settings.chunk_tokens, overlap=settings.chunk_overlap)
+        self._pending.append(_Pending(doc, chunks, stored[0] if stored else None))
+        self._pending_chunks += len(chunks)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending, self._pending_chunks = self._pending, [], 0
+        chunks = [c for p in batch for c in p.chunks]
+        if chunks:
+            vectors = self.index.embedder.embed([c.text for c in chunks])
+            docs = {p.doc.doc_id: p.doc for p in batch}
+            metadatas = [_chunk_metadata(docs[c.doc_id], c) for c in chunks]
+            self.index.vectors.add([c.chunk_id for c in chunks], vectors,
+                                   [c.text for c in chunks], metadatas)
+        self._changed = True
+        for item in batch:
+            self.index.manifest.put_document(item.doc, item.chunks)
+            if item.replaces and item.replaces != item.doc.doc_id:
+                self._drop_if_orphan(item.replaces)
+                self.report.updated += 1
+            else:
+                self.report.added += 1
+            self.report.chunks += len(item.chunks)
+
+    def _unlink(self, key: str) -> None:
+        orphan = self.index.manifest.remove_key(key)
+        if orphan:
+            self.index.forget_doc(orphan)
+            self._changed = True
+
+    def _drop_if_orphan(self, doc_id: str) -> None:
+        manifest = self.index.manifest
+        if not any(d.keys for d in manifest.documents([doc_id])):
+            self.index.forget_doc(doc_id)
+
+
+def _chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {"doc_id": doc.doc_id, "published": date_to_int(doc.published),
+                                  "source": doc.source, "ordinal": chunk.ordinal}
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    return meta
+
+
+def ingest_paths(index: Index, paths: Sequence[Path], *, include: Sequence[str] = (),
+                 exclude: Sequence[str] = (), default_date: date | None = None,
+                 source: str | None = None, fields: FieldMap | None = None, prune: bool = False,
+                 progress: Progress | None = None) -> IngestReport:
+    max_bytes = int(index.settings.max_file_mb * 2**20)
+    documents = list(iter_documents(paths, include=include, exclude=exclude, date=default_date,
+                                    source=source, fields=fields or FieldMap(),
+                                    max_bytes=max_bytes))
+    ingestor = Ingestor(index, progress)
+    if prune:
+        ingestor.prune()
+    return ingestor.run(documents)

@@ -1,0 +1,168 @@
+"""The manifest: a SQLite file beside the vectors recording documents, their keys and chunks.
+
+Chroma holds the vectors; the manifest is the source of truth for what was ingested (content
+hashes for incremental ingest, the keys/paths a document came from, chunk texts and offsets for
+BM25, citations and `/open`). Each ingest of one document is one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+
+from qa.errors import StoreError
+from qa.types import Chunk, DocInfo, Document
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL,
+    published TEXT, url TEXT NOT NULL DEFAULT '', external_id TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL DEFAULT (datetime('now')));
+CREATE TABLE IF NOT EXISTS doc_keys (
+    key TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE);
+CREATE INDEX IF NOT EXISTS doc_keys_doc ON doc_keys(doc_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    page INTEGER);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+
+def date_to_int(value: date | None) -> int:
+    """Dates as YYYYMMDD integers, so Chroma's $gte/$lte filters work; 0 means unknown."""
+    return value.year * 10000 + value.month * 100 + value.day if value else 0
+
+
+class Manifest:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.executescript(_SCHEMA)
+            row = self.db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+            if row is None:
+                with self.db:
+                    self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif row[0] != str(SCHEMA_VERSION):
+                raise StoreError(f"{path}: manifest schema {row[0]} is not {SCHEMA_VERSION}",
+                                 fix="re-ingest into a new --store")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a qa manifest ({exc})",
+                             fix="point --store at a qa store or an empty folder") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- reads ---------------------------------------------------------------------------------
+    def doc_for_key(self, key: str) -> tuple[str, str] | None:
+        """(doc_id, sha256) stored under `key`, if any."""
+        row = self.db.execute(
+            "SELECT d.doc_id, d.sha256 FROM doc_keys k JOIN documents d USING (doc_id) "
+            "WHERE k.key = ?", (key,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def has_doc(self, doc_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM documents WHERE doc_id=?", (doc_id,)).fetchone() is not None
+
+    def keys(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT key FROM doc_keys ORDER BY key")]
+
+    def documents(self, doc_ids: Iterable[str] | None = None) -> list[DocInfo]:
+        sql = ("SELECT d.doc_id, d.title, d.source, d.published, d.sha256, d.url, d.external_id, "
+               "(SELECT group_concat(key, char(31)) FROM doc_keys k WHERE k.doc_id = d.doc_id), "
+               "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) FROM documents d")
+        if doc_ids is None:
+            rows = self.db.execute(sql + " ORDER BY d.published DESC, d.title").fetchall()
+        else:
+            ids = list(doc_ids)
+            rows = []
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                rows += self.db.execute(
+                    sql + f" WHERE d.doc_id IN ({','.join('?' * len(part))})", part).fetchall()
+        return [_docinfo(r) for r in rows]
+
+    def find_docs(self, ref: str) -> list[DocInfo]:
+        """Documents matching a doc id (or unique prefix) or a key/path."""
+        rows = self.db.execute(
+            "SELECT DISTINCT doc_id FROM documents WHERE doc_id LIKE ? || '%' "
+            "UNION SELECT doc_id FROM doc_keys WHERE key = ? OR key LIKE ? || '#%'",
+            (ref, ref, ref)).fetchall()
+        return self.documents(r[0] for r in rows)
+
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        out: dict[str, Chunk] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[i:i + 500])
+            for row in self.db.execute(
+                    "SELECT doc_id, ordinal, text, start, end, page FROM chunks WHERE chunk_id IN "
+                    f"({','.join('?' * len(part))})", part):
+                chunk = Chunk(*row)
+                out[chunk.chunk_id] = chunk
+        return out
+
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        rows = self.db.execute("SELECT doc_id, ordinal, text, start, end, page FROM chunks "
+                               "WHERE doc_id=? ORDER BY ordinal", (doc_id,))
+        return [Chunk(*r) for r in rows]
+
+    def iter_chunk_texts(self) -> Iterator[tuple[str, str, str]]:
+        """(chunk_id, doc_id, title + text) for the keyword index, in a stable order."""
+        yield from self.db.execute(
+            "SELECT c.chunk_id, c.doc_id, d.title || '\n' || c.text FROM chunks c "
+            "JOIN documents d USING (doc_id) ORDER BY c.doc_id, c.ordinal")
+
+    def stats(self) -> dict[str, int]:
+        one = self.db.execute
+        return {"documents": one("SELECT count(*) FROM documents").fetchone()[0],
+                "keys": one("SELECT count(*) FROM doc_keys").fetchone()[0],
+                "chunks": one("SELECT count(*) FROM chunks").fetchone()[0]}
+
+    # -- writes --------------------------------------------------------------------------------
+    def put_document(self, doc: Document, chunks: Sequence[Chunk]) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO documents (doc_id, sha256, title, source, published, url, "
+                "external_id) VALUES (?,?,?,?,?,?,?)",
+                (doc.doc_id, doc.sha256, doc.title, doc.source,
+                 doc.published.isoformat() if doc.published else None, doc.url, doc.external_id))
+            self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
+            self.db.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
+                [(c.chunk_id, c.doc_id, c.ordinal, c.text, c.start, c.end, c.page) for c in chunks])
+            self.db.execute("INSERT OR REPLACE INTO doc_keys VALUES (?, ?)", (doc.key, doc.doc_id))
+
+    def add_key(self, key: str, doc_id: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO doc_keys VALUES (?, ?)", (key, doc_id))
+
+    def remove_key(self, key: str) -> str | None:
+        """Unlink `key`; returns the doc_id when that left the document with no key (orphan)."""
+        found = self.doc_for_key(key)
+        if not found:
+            return None
+        with self.db:
+            self.db.execute("DELETE FROM doc_keys WHERE key=?", (key,))
+        left = self.db.execute("SELECT count(*) FROM doc_keys WHERE doc_id=?",
+                               (found[0],)).fetchone()[0]
+        return found[0] if left == 0 else None
+
+    def delete_document(self, doc_id: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+
+
+def _docinfo(row: tuple[object, ...]) -> DocInfo:
+    doc_id, title, source, published, sha, url, ext, keys, count = row
+    return DocInfo(doc_id=str(doc_id), title=str(title), source=str(source),
+                   published=date.fromisoformat(str(published)) if published else None,
+                   sha256=str(sha), url=str(url), external_id=str(ext),
+                   keys=tuple(str(keys).split("\x1f")) if keys else (), chunk_count=int(str(count)))

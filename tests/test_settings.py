@@ -1,0 +1,68 @@
+from pathlib import Path
+
+import pytest
+
+from qa.errors import ConfigError
+from qa.settings import describe, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(__import__("os").environ):
+        if name.startswith("QA_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+
+def test_defaults_have_default_origin() -> None:
+    loaded = load_settings()
+    assert loaded.settings.k == 6
+    assert loaded.origins["k"] == "default"
+    assert loaded.config_file is None
+
+
+def test_precedence_flag_over_env_over_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "qa.toml").write_text('k = 3\nmodel = "from-file"\nchunk_tokens = 128\n')
+    monkeypatch.setenv("QA_K", "4")
+    monkeypatch.setenv("QA_MODEL", "from-env")
+    loaded = load_settings({"k": 5, "model": None})
+    s = loaded.settings
+    assert (s.k, s.model, s.chunk_tokens) == (5, "from-env", 128)
+    assert loaded.origins["k"] == "flag"
+    assert loaded.origins["model"] == "env"
+    assert loaded.origins["chunk_tokens"] == "file"
+
+
+def test_unprefixed_environment_does_not_leak(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODEL", "leaked")
+    monkeypatch.setenv("K", "99")
+    s = load_settings().settings
+    assert s.model != "leaked" and s.k == 6
+
+
+def test_unknown_key_in_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "qa.toml").write_text("kk = 3\n")
+    with pytest.raises(ConfigError, match="unknown setting.*kk"):
+        load_settings()
+
+
+def test_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_K", "lots")
+    with pytest.raises(ConfigError, match="'k' \\(env\\)"):
+        load_settings()
+
+
+def test_secrets_are_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_API_KEY", "sk-verysecretvalue123")
+    rows = {name: (value, origin) for name, value, origin in describe(load_settings())}
+    assert "verysecret" not in rows["api_key"][0]
+    assert rows["api_key"][1] == "env"
+
+
+def test_openai_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    s = load_settings().settings
+    assert s.effective_base_url() == "http://127.0.0.1:9/v1"
+    assert s.effective_api_key() == "sk-x"
