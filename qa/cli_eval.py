@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -55,3 +56,73 @@ def eval_retrieval_cmd(
                       f"{r.recall10:.3f}", f"{r.recall100:.3f}", f"{r.mrr:.3f}",
                       f"{r.seconds:.1f}")
     out.print(table)
+
+
+@eval_app.command("answer")
+def eval_answer_cmd(
+    squad: Annotated[Path | None, typer.Option("--squad", help="SQuAD-format JSON file.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="docs.jsonl: id, title, text, date.")] = None,
+    questions: Annotated[Path | None, typer.Option(help="q.jsonl: id, question, answers.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Sample N questions (half unanswerable).")]
+    = None,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    off_topic: Annotated[bool, typer.Option("--off-topic", help="Ask each question against the "
+                                            "other articles only.")] = False,
+    generator: Annotated[str | None, typer.Option("--generator", "-g")] = None,
+    local_model: Annotated[str | None, typer.Option("--local-model")] = None,
+    model: Annotated[str | None, typer.Option("--model")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url")] = None,
+    details: Annotated[Path | None, typer.Option(help="Write one JSON line per question.")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer accuracy, refusals, citation precision/recall, support rate and latency."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from qa.errors import QAError
+    from qa.evaluate_answer import eval_answers, read_generic, read_squad, sample
+    from qa.generators.registry import make_generator
+
+    with errors():
+        settings = settings_for(generator=generator, local_model=local_model, model=model,
+                                base_url=base_url).settings
+        if squad:
+            docs, items = read_squad(squad)
+            name = f"squad-{squad.stem}"
+        elif corpus and questions:
+            docs, items = read_generic(corpus, questions)
+            name = f"corpus-{corpus.stem}"
+        else:
+            raise QAError("no question set given", fix="pass --squad FILE, or --corpus and "
+                          "--questions")
+        items = sample(items, limit, seed)
+        backend = make_generator(settings)
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                      transient=True) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            try:
+                report = eval_answers(settings, backend, docs, items, name=name,
+                                      off_topic=off_topic, progress=progress)
+            finally:
+                backend.close()
+    summary = report.summary()
+    if details:
+        with details.open("w", encoding="utf-8") as fh:
+            for o in report.outcomes:
+                fh.write(json.dumps({"id": o.item.id, "question": o.item.question,
+                                     "answers": o.item.answers, "text": o.text,
+                                     "refused": o.refused, "cited": o.cited,
+                                     "cited_with_gold": o.cited_with_gold,
+                                     "total_s": round(o.total, 2)}) + "\n")
+    if as_json:
+        emit_json(summary)
+        return
+    for key, value in summary.items():
+        out.print(f"[bold]{key:>28}[/] {value}")

@@ -1,0 +1,191 @@
+"""`qa eval answer`: answer accuracy, refusals, citation precision/recall, support, latency.
+
+Inputs: SQuAD-format JSON (each paragraph becomes a document whose source is its article), or a
+generic `--corpus docs.jsonl` (id, title, text, optional date) plus `--questions q.jsonl`
+(id, question, answers: list, empty for unanswerable). With `off_topic`, each question is asked
+against every document except its own article's (a source filter), which measures refusal when
+the retrieved passages cannot hold the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qa.answer import AskOptions, ask
+from qa.errors import QAError
+from qa.generators.base import Generator
+from qa.index import Index
+from qa.metrics import contains_answer, exact_match, percentile, token_f1
+from qa.retrieve import Filters
+from qa.settings import Settings
+
+
+@dataclass
+class Item:
+    id: str
+    question: str
+    answers: list[str]
+    group: str = ""  # the article (source) the question belongs to
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+
+@dataclass
+class Outcome:
+    item: Item
+    text: str
+    refused: bool
+    cited: list[int]  # passage numbers cited (after the check)
+    cited_with_gold: int
+    gold_retrieved: bool
+    sentences: int
+    supported: int
+    ttft: float
+    total: float
+
+
+@dataclass
+class AnswerReport:
+    backend: str
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        ans = [o for o in self.outcomes if o.item.answerable]
+        una = [o for o in self.outcomes if not o.item.answerable]
+        answered = [o for o in ans if not o.refused]
+        cited = [o for o in self.outcomes if not o.refused and o.cited]
+        n_cites = sum(len(o.cited) for o in answered)
+        recall_pool = [o for o in answered if o.gold_retrieved]
+        sentences = sum(o.sentences for o in self.outcomes if not o.refused)
+        rate = (lambda part, whole: round(100 * part / whole, 1) if whole else None)
+        return {
+            "backend": self.backend, "questions": len(self.outcomes),
+            "answerable": len(ans), "unanswerable": len(una),
+            "contains_answer_pct": rate(sum(contains_answer(o.text, o.item.answers)
+                                            for o in ans), len(ans)),
+            "exact_match_pct": rate(sum(exact_match(o.text, o.item.answers) for o in ans),
+                                    len(ans)),
+            "token_f1_pct": rate(sum(token_f1(o.text, o.item.answers) for o in ans), len(ans)),
+            "false_refusal_pct": rate(sum(o.refused for o in ans), len(ans)),
+            "refusal_on_unanswerable_pct": rate(sum(o.refused for o in una), len(una)),
+            "answers_cited_pct": rate(len(cited), sum(1 for o in self.outcomes if not o.refused)),
+            "citation_precision_pct": rate(sum(o.cited_with_gold for o in answered), n_cites),
+            "citation_recall_pct": rate(sum(o.cited_with_gold > 0 for o in recall_pool),
+                                        len(recall_pool)),
+            "support_rate_pct": rate(sum(o.supported for o in self.outcomes if not o.refused),
+                                     sentences),
+            "ttft_p50_s": round(percentile([o.ttft for o in self.outcomes], 0.5), 2),
+            "ttft_p95_s": round(percentile([o.ttft for o in self.outcomes], 0.95), 2),
+            "total_p50_s": round(percentile([o.total for o in self.outcomes], 0.5), 2),
+            "total_p95_s": round(percentile([o.total for o in self.outcomes], 0.95), 2),
+        }
+
+
+def read_squad(path: Path) -> tuple[list[dict[str, str]], list[Item]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise QAError(f"{path}: not SQuAD JSON ({exc})", fix="pass the official dev-v2.0 file")
+    docs, items = [], []
+    for article in data:
+        title = article["title"].replace("_", " ")
+        for i, paragraph in enumerate(article["paragraphs"]):
+            docs.append({"id": f"{article['title']}-{i}", "title": f"{title} ({i + 1})",
+                         "text": paragraph["context"], "source": title})
+            for qa in paragraph["qas"]:
+                golds = [] if qa.get("is_impossible") else [a["text"] for a in qa["answers"]]
+                items.append(Item(qa["id"], qa["question"], golds, title))
+    return docs, items
+
+
+def read_generic(corpus: Path, questions: Path) -> tuple[list[dict[str, str]], list[Item]]:
+    def lines(path: Path) -> list[dict[str, Any]]:
+        try:
+            return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                    if line.strip()]
+        except (OSError, ValueError) as exc:
+            raise QAError(f"{path}: cannot read JSON lines ({exc})", fix="one object a line")
+    docs = [{k: str(v) for k, v in r.items()} for r in lines(corpus)]
+    items = [Item(str(r["id"]), r["question"], list(r.get("answers") or []),
+                  str(r.get("source", ""))) for r in lines(questions)]
+    return docs, items
+
+
+def sample(items: list[Item], limit: int | None, seed: int) -> list[Item]:
+    """Half answerable, half unanswerable (as far as each side allows), reproducibly."""
+    if not limit:
+        return items
+    rng = random.Random(seed)
+    ans = [i for i in items if i.answerable]
+    una = [i for i in items if not i.answerable]
+    take_una = min(len(una), limit // 2)
+    take_ans = min(len(ans), limit - take_una)
+    picked = rng.sample(ans, take_ans) + rng.sample(una, take_una)
+    rng.shuffle(picked)
+    return picked
+
+
+def corpus_file(settings: Settings, name: str, docs: list[dict[str, str]]) -> Path:
+    """Write the corpus as JSON lines in the cache (deterministic, so the eval store is reused)."""
+    path = settings.cache_dir / "eval" / f"{name}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = "".join(json.dumps(d, ensure_ascii=False, sort_keys=True) + "\n" for d in docs)
+    if not path.exists() or path.read_text(encoding="utf-8") != body:
+        path.write_text(body, encoding="utf-8")
+    return path
+
+
+def eval_answers(settings: Settings, generator: Generator, docs: list[dict[str, str]],
+                 items: list[Item], *, name: str, off_topic: bool = False,
+                 progress: Callable[[str, int, int], None] | None = None) -> AnswerReport:
+    from qa.evaluate import eval_store
+    from qa.ingest import ingest_paths
+
+    path = corpus_file(settings, name, docs)
+    index = Index(eval_store(settings, path))
+    groups = sorted({d.get("source", "") for d in docs})
+    report = AnswerReport(backend=generator.name)
+    try:
+        ingested = ingest_paths(index, [path], progress=(lambda d, t: progress("ingest", d, t))
+                                if progress else None)
+        if ingested.failed:
+            raise QAError(f"{path}: {ingested.failed} records failed", fix=str(ingested.errors[0]))
+        for done, item in enumerate(items, 1):
+            filters = Filters(sources=tuple(g for g in groups if g != item.group)) \
+                if off_topic else Filters()
+            report.outcomes.append(_run_one(index, generator, item, settings, filters))
+            if progress:
+                progress("answer", done, len(items))
+    finally:
+        index.close()
+    return report
+
+
+def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
+             filters: Filters) -> Outcome:
+    started = time.perf_counter()
+    first: list[float] = []
+
+    def on_text(_piece: str) -> None:
+        if not first:
+            first.append(time.perf_counter() - started)
+
+    answer = ask(index, generator, item.question,
+                 AskOptions(k=settings.k, filters=filters, strict=settings.strict), on_text)
+    total = time.perf_counter() - started
+    text = " ".join(s.text for s in answer.sentences)
+    cited = sorted({c.number for s in answer.sentences for c in s.citations})
+    holds = [contains_answer(p.text, item.answers) if item.answers else False
+             for p in answer.passages]
+    return Outcome(item=item, text=text, refused=answer.refused, cited=cited,
+                   cited_with_gold=sum(holds[n - 1] for n in cited), gold_retrieved=any(holds),
+                   sentences=len(answer.sentences), supported=answer.supported_count,
+                   ttft=first[0] if first else total, total=total)
