@@ -37,7 +37,7 @@ class Settings(BaseModel):
     store: Path = Field(default_factory=default_store, description="Folder holding the index.")
     chroma_url: str | None = Field(None, description="Use a `chroma run` server instead of the "
                                    "embedded store, e.g. http://127.0.0.1:8000.")
-    collection: str = Field("qa", description="Chroma collection name.")
+    collection: str = Field("qa-chunks", description="Chroma collection name.")
     cache_dir: Path = Field(default_factory=default_cache,
                             description="Where joined model files and caches live.")
     # ingest
