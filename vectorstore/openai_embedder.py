@@ -1,0 +1,139 @@
+"""Embeddings from an OpenAI-compatible `/v1/embeddings` endpoint (OpenAI itself or a local server).
+
+The `openai` client is imported and built on the first `embed`, so a misconfigured endpoint only
+fails the commands that actually embed. Library errors become `EmbedderError` one-liners.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from qa.errors import EmbedderError
+
+PLACEHOLDER_KEY = "not-needed"  # local servers accept any key, the client insists on one
+
+
+class OpenAIEmbedder:
+    """L2-normalised float32 vectors from `model` at `base_url` (default: api.openai.com).
+
+    `dimension` is 0 until the first response, then the width of the vectors the endpoint
+    returned; a later response of another width is an error.
+    """
+
+    def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None,
+                 timeout: float = 60.0, max_retries: int = 2, batch_size: int = 32) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        self.model = model
+        self.base_url = base_url
+        self.api_key = api_key
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.batch_size = batch_size
+        self.name = f"openai:{model}"
+        self.dimension = 0
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url or "https://api.openai.com/v1"
+
+    def _get_client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                key = self.api_key
+                if not key:
+                    if not self.base_url:
+                        raise EmbedderError(
+                            "the openai embedder needs an API key",
+                            fix="set QA_API_KEY or OPENAI_API_KEY, or QA_EMBED_BASE_URL for a "
+                                "local server, or use --embedder minilm")
+                    key = PLACEHOLDER_KEY
+                try:
+                    import openai
+                except ImportError as exc:
+                    raise EmbedderError("the openai package is not installed",
+                                        fix="pip install openai") from exc
+                self._client = openai.OpenAI(api_key=key, base_url=self.base_url,
+                                             timeout=self.timeout, max_retries=self.max_retries)
+            return self._client
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Return an array of shape (len(texts), dimension), each row of unit length."""
+        if isinstance(texts, str):
+            raise TypeError("embed() takes a sequence of texts, not one string")
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        client = self._get_client()
+        parts = [self._embed_batch(client, texts[i:i + self.batch_size])
+                 for i in range(0, len(texts), self.batch_size)]
+        return np.concatenate(parts, axis=0)
+
+    def _embed_batch(self, client: Any, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        # The API rejects empty strings; a single space embeds as "nothing" on every server.
+        batch = [t if t.strip() else " " for t in texts]
+        response = self._call(client, batch)
+        data = sorted(response.data, key=lambda item: item.index)
+        if len(data) != len(batch):
+            raise EmbedderError(f"{self.endpoint} returned {len(data)} embeddings for "
+                                f"{len(batch)} texts", fix="check the embedding server")
+        try:
+            vectors = np.asarray([item.embedding for item in data], dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise EmbedderError(f"{self.endpoint} returned malformed embeddings",
+                                fix="check that the model is an embedding model") from exc
+        if vectors.ndim != 2 or vectors.shape[1] == 0:
+            raise EmbedderError(
+                f"{self.endpoint} returned per-token or empty vectors, not one per text",
+                fix="serve a pooled embedding model (e.g. llama.cpp with --pooling mean)")
+        width = int(vectors.shape[1])
+        if self.dimension == 0:
+            self.dimension = width
+        elif width != self.dimension:
+            raise EmbedderError(f"{self.endpoint} returned {width}-d vectors after "
+                                f"{self.dimension}-d ones", fix="check the embedding server")
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        unit: npt.NDArray[np.float32] = (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return unit
+
+    def _call(self, client: Any, batch: list[str]) -> Any:
+        import openai
+
+        where = self.endpoint
+        try:
+            return client.embeddings.create(model=self.model, input=batch,
+                                            encoding_format="float")
+        except openai.APITimeoutError as exc:
+            raise EmbedderError(f"embedding request to {where} timed out after {self.timeout}s",
+                                fix="raise --timeout or check the server") from exc
+        except openai.APIConnectionError as exc:
+            raise EmbedderError(f"cannot reach the embedding endpoint {where}",
+                                fix="start the server or fix QA_EMBED_BASE_URL") from exc
+        except openai.AuthenticationError as exc:
+            raise EmbedderError(f"{where} rejected the API key (401)",
+                                fix="set a valid QA_API_KEY or OPENAI_API_KEY") from exc
+        except openai.NotFoundError as exc:
+            raise EmbedderError(f"{where} has no embedding model {self.model!r} (404)",
+                                fix="set QA_EMBED_MODEL to a model the server serves") from exc
+        except openai.RateLimitError as exc:
+            raise EmbedderError(f"{where} is rate limiting embedding requests (429)",
+                                fix="wait and retry, lower QA_EMBED_BATCH, or raise "
+                                    "QA_MAX_RETRIES") from exc
+        except openai.APIStatusError as exc:
+            raise EmbedderError(f"{where} answered HTTP {exc.status_code}: "
+                                f"{_one_line(exc.message)}",
+                                fix="check the model name and the server's log") from exc
+        except openai.OpenAIError as exc:
+            raise EmbedderError(f"embedding request to {where} failed: {_one_line(str(exc))}",
+                                fix="check the embedding server") from exc
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
