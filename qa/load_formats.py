@@ -1,0 +1,313 @@
+"""Loaders for the one-document-per-file formats (txt, md, html, pdf), and what loaders share.
+
+A loader turns a `Source` (resolved path and bytes) into `Draft`s: the text plus the metadata the
+file itself carries. It raises `LoadError` for a bad file and yields one for a bad record of a
+multi-document file. `qa.load` holds the registry (`LOADERS`, suffix -> loader), the corpus
+loaders (jsonl, csv) and the rest: walking, size and permission checks, keys, hashes, date and
+source precedence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qa.errors import LoadError
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+TITLE_CHARS = 120
+NOT_UTF8 = "not UTF-8 text"
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Which field of a corpus record (JSONL object, CSV column) holds what."""
+
+    id: str = "id"
+    title: str = "title"
+    text: str = "text"
+    date: str = "date"
+    url: str = "url"
+    source: str = "source"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file handed to a loader."""
+
+    path: Path  # resolved, absolute
+    data: bytes
+    fields: FieldMap = FieldMap()
+
+    def text(self) -> str:
+        """The bytes as text; LoadError if they look binary or are not UTF-8."""
+        head = self.data[:_SNIFF_BYTES]
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise LoadError(str(self.path), f"{NOT_UTF8} (UTF-16)", fix="convert it to UTF-8")
+        if b"\0" in head:
+            raise LoadError(str(self.path), "binary file", fix="exclude it with --exclude")
+        for codec in ("utf-8-sig", "utf-8"):
+            try:
+                return self.data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+        raise LoadError(str(self.path), NOT_UTF8, fix="convert it to UTF-8")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a loader found; `qa.load` turns it into a Document."""
+
+    text: str
+    title: str = ""
+    published: dt.date | None = None
+    source: str = ""
+    url: str = ""
+    record_key: str = ""  # corpus records: the document key becomes f"{path}#{record_key}"
+    external_id: str = ""
+    pages: tuple[tuple[int, int], ...] = ()
+
+
+Loader = Callable[[Source], Iterable[Draft | LoadError]]
+
+
+def normalise(text: str) -> str:
+    """The only change ever made to loaded text: CRLF -> LF, trailing whitespace dropped."""
+    return text.replace("\r\n", "\n").rstrip()
+
+
+def first_line(text: str) -> str:
+    for line in text.split("\n"):
+        if line.strip():
+            return line.strip()[:TITLE_CHARS].rstrip()
+    return ""
+
+
+# ---- dates -----------------------------------------------------------------------------------
+
+_DATE_FORMATS = (
+    "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d %b, %Y",
+    "%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y", "%d-%b-%y",
+    "%Y/%m/%d", "%Y.%m.%d", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S %Z", "%b %Y", "%B %Y",
+)
+_WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.I)
+_ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.I)
+_ISO_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date from an ISO date/datetime or a common written form; None if it is not one.
+
+    Accepts e.g. "2023-12-06", "2023-12-06T08:00:00Z", "6 Dec 2023", "Dec 6, 2023",
+    "Wednesday, December 6th, 2023", "Wed, 06 Dec 2023 10:00:00 +0000", "26-FEB-1987 15:01:01.79".
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = " ".join(value.split())
+    for parse in (dt.datetime.fromisoformat, dt.date.fromisoformat):
+        try:
+            parsed = parse(text)
+        except ValueError:
+            continue
+        return parsed.date() if isinstance(parsed, dt.datetime) else parsed
+    try:
+        return email.utils.parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        pass
+    cleaned = _ORDINAL.sub("", _WEEKDAY.sub("", text))
+    cleaned = re.sub(r"(?<=[A-Za-z])\.", "", cleaned)  # "Dec. 6" -> "Dec 6"
+    words = cleaned.split(" ")
+    for n in range(len(words), 0, -1):  # lenient: drop trailing words ("10:30 AM GMT")
+        candidate = " ".join(words[:n]).rstrip(",")
+        for fmt in _DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(candidate, fmt).date()
+            except ValueError:
+                continue
+    match = _ISO_PREFIX.match(text)
+    if match:
+        try:
+            return dt.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            return None
+    return None
+
+
+def date_from_name(name: str) -> dt.date | None:
+    """The date a `YYYY-MM-DD` file-name prefix gives, e.g. 2023-12-06_wang-yi.txt."""
+    match = _ISO_PREFIX.match(name)
+    if not match or len(match.group(0)) != 10:
+        return None
+    return parse_date(match.group(0))
+
+
+# ---- text and markdown -----------------------------------------------------------------------
+
+
+def load_txt(src: Source) -> Iterator[Draft]:
+    text = normalise(src.text())
+    yield Draft(text, title=first_line(text))
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:(.*?)\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
+
+
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """(`key: value` pairs of a leading `---` block, the text after it). No YAML library."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    meta: dict[str, str] = {}
+    for line in (match.group(1) or "").split("\n"):
+        if line[:1].isspace() or ":" not in line:
+            continue  # nested or list values: not ours
+        key, value = line.split(":", 1)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        meta.setdefault(key.strip().lower(), value)
+    return meta, text[match.end():].lstrip("\n")
+
+
+def load_md(src: Source) -> Iterator[Draft]:
+    meta, body = front_matter(normalise(src.text()))
+    heading = _HEADING.search(body)
+    title = meta.get("title") or (heading.group(1) if heading else "") or first_line(body)
+    yield Draft(body, title=title[:TITLE_CHARS],
+                published=parse_date(meta.get("date") or meta.get("published")),
+                source=meta.get("source", ""), url=meta.get("url", ""))
+
+
+# ---- HTML ------------------------------------------------------------------------------------
+
+_DATE_META = ("article:published_time", "og:published_time", "date", "pubdate", "dc.date",
+              "dc.date.issued", "datepublished")
+
+
+class _HeadScanner(HTMLParser):
+    """Collects <title>, <meta> name/property -> content, canonical link, first <time datetime>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title = ""
+        self.meta: dict[str, str] = {}
+        self.canonical = ""
+        self.time = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "title" and not self.title:
+            self._in_title = True
+        elif tag == "meta" and attr.get("content"):
+            name = attr.get("property") or attr.get("name") or attr.get("itemprop") or ""
+            self.meta.setdefault(name.strip().lower(), attr["content"].strip())
+        elif tag == "link" and attr.get("rel", "").lower() == "canonical":
+            self.canonical = self.canonical or attr.get("href", "")
+        elif tag == "time" and attr.get("datetime") and not self.time:
+            self.time = attr["datetime"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def _html_text(src: Source) -> str:
+    """UTF-8 first; otherwise the charset the page declares, if Python knows it."""
+    try:
+        return src.text()
+    except LoadError as err:
+        if not err.reason.startswith(NOT_UTF8) or "UTF-16" in err.reason:
+            raise
+        declared = re.search(rb"""charset=["']?([A-Za-z0-9_.:\-]+)""", src.data[:4096], re.I)
+        if declared:
+            try:
+                return src.data.decode(declared.group(1).decode("ascii"))
+            except (LookupError, UnicodeDecodeError):
+                pass
+        raise
+
+
+def load_html(src: Source) -> Iterator[Draft]:
+    import trafilatura
+
+    html = _html_text(src)
+    text = trafilatura.extract(html, include_comments=False, favor_precision=True)
+    if not text or not text.strip():  # precision can drop short pages entirely
+        text = trafilatura.extract(html, include_comments=False)
+    if not text or not text.strip():
+        raise LoadError(str(src.path), "no main text found in the HTML",
+                        fix="save the page as text, or exclude it")
+    scan = _HeadScanner()
+    scan.feed(html)
+    scan.close()
+    title = " ".join(scan.title.split())
+    published = next((d for d in (parse_date(scan.meta.get(k)) for k in _DATE_META) if d), None)
+    published = published or parse_date(scan.time)
+    source = scan.meta.get("og:site_name", "")
+    if not (title and published):
+        meta = trafilatura.extract_metadata(html)
+        title = title or (meta.title or "")
+        published = published or parse_date(meta.date)
+        source = source or (meta.sitename or "")
+    yield Draft(normalise(text), title=title[:TITLE_CHARS], published=published, source=source,
+                url=scan.canonical or scan.meta.get("og:url", ""))
+
+
+# ---- PDF -------------------------------------------------------------------------------------
+
+
+def load_pdf(src: Source) -> Iterator[Draft]:
+    from pypdf import PdfReader
+
+    where = str(src.path)
+    try:
+        reader = PdfReader(io.BytesIO(src.data))
+        if reader.is_encrypted and not _decrypt(reader):
+            raise LoadError(where, "encrypted PDF",
+                            fix="decrypt it (e.g. qpdf --decrypt) or exclude it")
+        texts = [normalise(page.extract_text() or "") for page in reader.pages]
+        title = (reader.metadata.title or "") if reader.metadata else ""
+    except LoadError:
+        raise
+    except Exception as exc:  # pypdf raises many types on malformed files; report, go on
+        raise LoadError(where, f"unreadable PDF ({type(exc).__name__}: {exc})",
+                        fix="re-save it as PDF, or exclude it") from exc
+    text = "\n\n".join(texts).rstrip()
+    if not text.strip():
+        raise LoadError(where, "no extractable text (scanned?)",
+                        fix="run OCR on it (e.g. ocrmypdf), or exclude it")
+    pages, offset = [], 0
+    for number, page_text in enumerate(texts, 1):
+        pages.append((number, min(offset, len(text))))
+        offset += len(page_text) + 2
+    yield Draft(text, title=" ".join(str(title).split())[:TITLE_CHARS], pages=tuple(pages))
+
+
+def _decrypt(reader: PdfReader) -> bool:
+    """Many PDFs are encrypted only to set permissions, with an empty user password."""
+    from pypdf.errors import DependencyError
+
+    try:
+        return bool(reader.decrypt(""))
+    except (DependencyError, NotImplementedError):  # AES without the `cryptography` package
+        return False
