@@ -127,8 +127,8 @@ class Ingestor:
         batch, self._pending, self._pending_chunks = self._pending, [], 0
         chunks = [c for p in batch for c in p.chunks]
         if chunks:
-            vectors = self.index.embedder.embed([c.text for c in chunks])
             docs = {p.doc.doc_id: p.doc for p in batch}
+            vectors = self.index.embedder.embed([embedding_text(docs[c.doc_id], c) for c in chunks])
             metadatas = [_chunk_metadata(docs[c.doc_id], c) for c in chunks]
             self.index.vectors.add([c.chunk_id for c in chunks], vectors,
                                    [c.text for c in chunks], metadatas)
@@ -152,6 +152,14 @@ class Ingestor:
         manifest = self.index.manifest
         if not any(d.keys for d in manifest.documents([doc_id])):
             self.index.forget_doc(doc_id)
+
+
+def embedding_text(doc: Document, chunk: Chunk) -> str:
+    """What the dense model sees: the chunk, headed by its document's title (a later chunk alone
+    often lacks the subject; "title. text" is what scored best on SciFact, see OFFLINE.md)."""
+    if chunk.text.startswith(doc.title):
+        return chunk.text
+    return f"{doc.title}. {chunk.text}"
 
 
 def _chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, str | int]:

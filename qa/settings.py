@@ -42,7 +42,7 @@ class Settings(BaseModel):
                             description="Where joined model files and caches live.")
     # ingest
     chunk_tokens: int = Field(256, ge=32, le=4096, description="Chunk size in tokens.")
-    chunk_overlap: int = Field(32, ge=0, le=1024, description="Token overlap between chunks.")
+    chunk_overlap: int = Field(64, ge=0, le=1024, description="Token overlap between chunks.")
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
     # embeddings
     embedder: Literal["minilm", "openai"] = Field("minilm", description="Embedding backend.")
