@@ -48,4 +48,6 @@ class Index:
         self.manifest.delete_document(doc_id)
 
     def close(self) -> None:
+        if "vectors" in self.__dict__:  # opened (cached_property); closes HTTP connections
+            self.vectors.close()
         self.manifest.close()

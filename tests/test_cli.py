@@ -1,0 +1,122 @@
+"""The CLI in process (typer's CliRunner) and as a subprocess, including the README's commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from qa.cli import app
+from qa.refusal import NOT_IN_DOCUMENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+QA = Path(sys.executable).parent / "qa"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for name in list(os.environ):
+        if name.startswith("QA_") or name.startswith("OPENAI_"):
+            monkeypatch.delenv(name)
+    values = {"QA_STORE": str(tmp_path / "store"), "QA_CACHE_DIR": str(tmp_path / "cache"),
+              "QA_GENERATOR": "extractive", "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    return {**os.environ, **values}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_ask_search_json(env: dict[str, str]) -> None:
+    code, out, _ = run("ingest", str(ROOT / "seeds"), "--json")
+    assert code == 0 and json.loads(out)["added"] == 1
+    code, out, _ = run("ask", "Who died on Nov 29?", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["backend"] == "extractive" and not data["refused"]
+    quotes = [c["quote"] for s in data["sentences"] for c in s["citations"]]
+    assert any("Kissinger" in q for q in quotes)
+    code, out, _ = run("search", "cease-fire Gaza", "--json", "-k", "2")
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 2 and "cease-fire" in hits[0]["text"]
+    code, out, _ = run("ask", "What is the capital of Peru?")
+    assert code == 0 and NOT_IN_DOCUMENTS in out
+
+
+def test_plain_answer_lists_sources_and_support(env: dict[str, str]) -> None:
+    run("ingest", str(ROOT / "seeds"))
+    code, out, _ = run("ask", "What did Wang Yi say is the most urgent task?")
+    assert code == 0
+    assert out.splitlines()[0] == "answered by extractive"
+    assert "an immediate cease-fire in Gaza" in out
+    assert re.search(r"\d+ of \d+ sentences? supported", out)
+    assert "Sources" in out and "2023-12-06" in out
+
+
+def test_bad_file_gives_one_line_and_nonzero_exit(env: dict[str, str], tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.md").write_text("---\ntitle: Good\ndate: 2024-02-03\n---\nQuillon is big.\n")
+    (docs / "bad.txt").write_bytes(b"\x00\x00binary")
+    code, out, err = run("ingest", str(docs))
+    assert code == 1
+    assert "1 added" in out and "1 failed" in out
+    lines = [line for line in err.splitlines() if "bad.txt" in line]
+    assert len(lines) == 1
+    code, out, _ = run("docs", "list", "--json")
+    assert [d["title"] for d in json.loads(out)] == ["Good"]
+
+
+def test_config_show_reports_origins(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "qa.toml").write_text("k = 3\n")
+    code, out, _ = run("config", "show", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["k"] == {"value": "3", "origin": "file"}
+    assert data["generator"]["origin"] == "env"
+
+
+def test_errors_are_one_line_not_tracebacks(env: dict[str, str]) -> None:
+    code, _, err = run("ask", "anything", "--since", "yesterday")
+    assert code != 0 and "YYYY-MM-DD" in err and "Traceback" not in err
+    code, _, err = run("docs", "show", "nope")
+    assert code != 0 and "no such document" in err
+
+
+def test_help_is_fast_and_imports_nothing_heavy(env: dict[str, str]) -> None:
+    probe = ("import sys, qa.cli; heavy = [m for m in ('chromadb', 'onnxruntime', 'openai', "
+             "'llama_cpp', 'bm25s', 'trafilatura') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    assert out.strip() == "[]"
+    started = time.perf_counter()
+    result = subprocess.run([str(QA), "--help"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0 and "ingest" in result.stdout
+    assert time.perf_counter() - started < 2.0  # generous: the budget is 0.5 s, see bench/
+
+
+def test_readme_commands_run(env: dict[str, str], tmp_path: Path) -> None:
+    """The qa commands shown in README.md's quick start run as written (paths made local)."""
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^(qa [^\n#]+?)\s*(?:#.*)?$", readme, flags=re.M)
+    assert commands, "no qa commands found in README.md"
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.md").write_text("# Note\nWang Yi spoke with Blinken.\n")
+    for command in commands:
+        command = command.replace("~/notes", str(tmp_path / "notes"))
+        result = subprocess.run(["bash", "-c", f"{QA.parent}/{command} < /dev/null"],
+                                capture_output=True, text=True, env=env, cwd=tmp_path,
+                                timeout=120)
+        assert result.returncode == 0, (command, result.stderr)
