@@ -1,0 +1,126 @@
+"""The embedded language model: llama.cpp (llama-cpp-python) in process, on a packaged GGUF.
+
+Loading takes a second or two and several hundred MB of RAM, so it happens on the first
+`stream()` (or an explicit `load()`, which chat calls from a background thread to hide it).
+The chat template comes from the GGUF metadata. One `LocalGenerator` serves one request at a
+time: llama.cpp contexts are not thread-safe.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from qa.errors import GeneratorError, GeneratorUnavailable, IncompleteAnswer
+from qa.generators.base import GenerationRequest
+from qa.generators.models import (
+    default_context_window,
+    model_available,
+    model_title,
+    resolve_model,
+)
+from qa.settings import Settings
+
+INSTALL_FIX = "pip install 'qa-desk[local]'"
+
+
+def llama_cpp_installed() -> bool:
+    """Whether llama-cpp-python is importable, without importing it (that loads a C library)."""
+    try:
+        return importlib.util.find_spec("llama_cpp") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _llama_error(exc: Exception, context_window: int) -> GeneratorError:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "context window" in text or "n_ctx" in text or "exceed" in text:
+        return GeneratorError(f"the prompt does not fit the local model's context window "
+                              f"({context_window} tokens): {text}",
+                              fix="ask a shorter question, lower QA_K or raise QA_CONTEXT_WINDOW")
+    return GeneratorError(f"the local model failed: {text}",
+                          fix="retry; if it persists, set QA_GENERATOR=extractive")
+
+
+class LocalGenerator:
+    """`Generator` backed by llama.cpp in this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.model_name = settings.local_model
+        self.name = f"local:{model_title(self.model_name)}"
+        self.context_window = settings.context_window or default_context_window(self.model_name)
+        self.threads = settings.threads or os.cpu_count() or 2
+        self.model_path: Path | None = None
+        self._llm: Any = None
+        self._lock = threading.Lock()
+        # Fail early and cheaply (no import, no joining) when the backend cannot work at all.
+        if not llama_cpp_installed():
+            raise GeneratorUnavailable("the local model needs llama-cpp-python, which is not "
+                                       "installed", fix=INSTALL_FIX)
+        if not model_available(self.model_name, settings.cache_dir):
+            # Not joinable: resolve_model raises the precise error without joining anything.
+            resolve_model(self.model_name, settings.cache_dir)
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def load(self) -> None:
+        """Join/verify the model file if needed and load it. Safe to call from another thread."""
+        with self._lock:
+            if self._llm is not None:
+                return
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise GeneratorUnavailable(f"cannot import llama-cpp-python: {exc}",
+                                           fix=INSTALL_FIX) from exc
+            path = resolve_model(self.model_name, self.settings.cache_dir)
+            try:
+                llm = Llama(model_path=str(path), n_ctx=self.context_window,
+                            n_threads=self.threads, verbose=False)
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise GeneratorError(
+                    f"cannot load the local model {path}: {exc}",
+                    fix=f"delete {path} so it is joined again, or reinstall: {INSTALL_FIX}",
+                ) from exc
+            self.model_path = path
+            self._llm = llm
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        self.load()
+        kwargs: dict[str, Any] = {
+            "messages": request.messages,
+            "stream": True,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+        }
+        if request.json_mode:
+            kwargs["response_format"] = {"type": "json_object"}
+        produced: list[str] = []
+        try:
+            for chunk in self._llm.create_chat_completion(**kwargs):
+                choices = chunk.get("choices") or []
+                if not choices:
+                    continue
+                piece = (choices[0].get("delta") or {}).get("content")
+                if piece:
+                    produced.append(piece)
+                    yield piece
+        except (ValueError, RuntimeError) as exc:  # KeyboardInterrupt is not caught on purpose
+            err = _llama_error(exc, self.context_window)
+            if produced:
+                raise IncompleteAnswer(err.message, partial="".join(produced),
+                                       fix=err.fix) from exc
+            raise err from exc
+
+    def close(self) -> None:
+        with self._lock:
+            llm, self._llm = self._llm, None
+        if llm is not None:
+            llm.close()

@@ -1,0 +1,181 @@
+"""OpenAIGenerator against a scripted stub server: retries, timeouts, HTTP errors, broken streams.
+
+Every test is bounded: small timeouts, few retries, and each asserts an upper time limit.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from llm_servers import Reply, StubServer, fail, free_port, ok
+
+from qa.errors import GeneratorError, IncompleteAnswer
+from qa.generators.base import GenerationRequest, generate
+from qa.generators.openai_backend import OpenAIGenerator, context_window_for
+from qa.settings import Settings
+
+REQUEST = GenerationRequest(task="answer", messages=[{"role": "user", "content": "Say hi."}],
+                            max_tokens=16)
+
+
+def make(url: str, **overrides: object) -> OpenAIGenerator:
+    values: dict[str, object] = {"base_url": url, "api_key": "test-key", "model": "stub-model",
+                                 "timeout": 5.0, "max_retries": 2}
+    values.update(overrides)
+    return OpenAIGenerator(Settings.model_validate(values))
+
+
+def test_streams_pieces_and_sends_request_fields(stub_server: StubServer) -> None:
+    stub_server.script(ok("Hel", "lo", "!"))
+    gen = make(stub_server.url)
+    request = GenerationRequest(task="answer", messages=REQUEST.messages, max_tokens=7,
+                                temperature=0.5, json_mode=True)
+    assert list(gen.stream(request)) == ["Hel", "lo", "!"]
+    assert gen.last_finish_reason == "stop"
+    (seen,) = stub_server.chat_requests()
+    assert seen.body["model"] == "stub-model"
+    assert seen.body["stream"] is True
+    assert seen.body["max_tokens"] == 7 and seen.body["temperature"] == 0.5
+    assert seen.body["response_format"] == {"type": "json_object"}
+    assert seen.headers["authorization"] == "Bearer test-key"
+    gen.close()
+
+
+def test_429_with_retry_after_is_retried_after_waiting(stub_server: StubServer) -> None:
+    stub_server.script(fail(429, "slow down", headers={"Retry-After": "1"}), ok("fine"))
+    started = time.monotonic()
+    assert generate(make(stub_server.url), REQUEST) == "fine"
+    elapsed = time.monotonic() - started
+    first, second = stub_server.chat_requests()
+    assert second.at - first.at >= 0.95  # Retry-After: 1 honoured
+    assert elapsed < 4.0
+
+
+def test_500_then_success_is_retried(stub_server: StubServer) -> None:
+    stub_server.script(fail(500, "boom"), ok("recovered"))
+    started = time.monotonic()
+    assert generate(make(stub_server.url), REQUEST) == "recovered"
+    assert len(stub_server.chat_requests()) == 2
+    assert time.monotonic() - started < 4.0
+
+
+def test_429_after_retries_says_rate_limited(stub_server: StubServer) -> None:
+    limited = fail(429, "Rate limit reached", code="rate_limit_exceeded",
+                   headers={"Retry-After-Ms": "50"})
+    stub_server.script(limited, limited)
+    with pytest.raises(GeneratorError) as info:
+        generate(make(stub_server.url, max_retries=1), REQUEST)
+    assert "rate limited" in info.value.message
+    assert info.value.fix == "wait and retry, or raise QA_MAX_RETRIES"
+    assert len(stub_server.chat_requests()) == 2
+
+
+def test_500_after_retries_names_the_status(stub_server: StubServer) -> None:
+    stub_server.script(fail(503, "overloaded"))
+    with pytest.raises(GeneratorError) as info:
+        generate(make(stub_server.url, max_retries=0), REQUEST)
+    assert "server error 503" in info.value.message and "overloaded" in info.value.message
+
+
+def test_401_is_not_retried_and_points_at_the_key(stub_server: StubServer) -> None:
+    stub_server.script(fail(401, "Incorrect API key provided", code="invalid_api_key"))
+    with pytest.raises(GeneratorError) as info:
+        generate(make(stub_server.url), REQUEST)
+    assert "refused the API key (401)" in info.value.message
+    assert "OPENAI_API_KEY" in info.value.fix and "QA_API_KEY" in info.value.fix
+    assert len(stub_server.chat_requests()) == 1
+
+
+def test_404_unknown_model(stub_server: StubServer) -> None:
+    # llama.cpp's server serves its one model under any name, so the unknown-model path is
+    # checked here, with the error body OpenAI itself sends.
+    stub_server.script(fail(404, "The model `nope` does not exist or you do not have access "
+                                 "to it.", code="model_not_found"))
+    with pytest.raises(GeneratorError) as info:
+        generate(make(stub_server.url, model="nope"), REQUEST)
+    assert "unknown model 'nope'" in info.value.message
+    assert info.value.fix == "pick one from GET /v1/models or set QA_MODEL"
+
+
+def test_404_route_points_at_the_base_url(stub_server: StubServer) -> None:
+    gen = make(stub_server.url.removesuffix("/v1") + "/wrong")
+    with pytest.raises(GeneratorError) as info:
+        generate(gen, REQUEST)
+    assert "QA_BASE_URL" in info.value.fix
+
+
+def test_slow_response_times_out(stub_server: StubServer) -> None:
+    stub_server.script(Reply(delay=3.0, pieces=("late",)))
+    started = time.monotonic()
+    with pytest.raises(GeneratorError) as info:
+        generate(make(stub_server.url, timeout=1.0, max_retries=0), REQUEST)
+    elapsed = time.monotonic() - started
+    assert "timed out after 1s" in info.value.message
+    assert info.value.fix.startswith("raise QA_TIMEOUT")
+    assert 0.9 <= elapsed < 2.5
+
+
+def test_stream_cut_mid_way_keeps_the_partial_text(stub_server: StubServer) -> None:
+    stub_server.script(Reply(pieces=("Hello, ", "wor", "ld."), cut_after=2))
+    pieces: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(IncompleteAnswer) as info:
+        for piece in make(stub_server.url).stream(REQUEST):
+            pieces.append(piece)
+    assert pieces == ["Hello, ", "wor"]
+    assert info.value.partial == "Hello, wor"
+    assert "broke off" in info.value.message
+    assert len(stub_server.chat_requests()) == 1  # a started stream is never silently re-sent
+    assert time.monotonic() - started < 3.0
+
+
+def test_stream_without_finish_reason_is_incomplete(stub_server: StubServer) -> None:
+    stub_server.script(Reply(pieces=("Half", " an answer"), finish_reason=None))
+    with pytest.raises(IncompleteAnswer) as info:
+        generate(make(stub_server.url), REQUEST)
+    assert info.value.partial == "Half an answer"
+    assert "no finish_reason" in info.value.message
+
+
+def test_length_finish_is_complete(stub_server: StubServer) -> None:
+    stub_server.script(Reply(pieces=("cut by", " max_tokens"), finish_reason="length"))
+    gen = make(stub_server.url)
+    assert generate(gen, REQUEST) == "cut by max_tokens"
+    assert gen.last_finish_reason == "length"
+
+
+def test_interrupt_propagates_and_closes_the_stream(stub_server: StubServer) -> None:
+    stub_server.script(ok("one", "two", "three"), ok("again"))
+    gen = make(stub_server.url)
+    stream = gen.stream(REQUEST)
+    assert next(stream) == "one"
+    with pytest.raises(KeyboardInterrupt):
+        stream.throw(KeyboardInterrupt)
+    assert generate(gen, REQUEST) == "again"
+
+
+def test_connection_refused() -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    started = time.monotonic()
+    with pytest.raises(GeneratorError) as info:
+        generate(make(url, max_retries=1), REQUEST)
+    assert info.value.message == f"cannot reach the model server at {url}"
+    assert info.value.fix == "start it or fix QA_BASE_URL"
+    assert time.monotonic() - started < 3.0
+
+
+def test_no_key_and_no_endpoint_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    from qa.errors import GeneratorUnavailable
+
+    with pytest.raises(GeneratorUnavailable):
+        OpenAIGenerator(Settings(generator="openai"))
+
+
+def test_context_window_table() -> None:
+    assert context_window_for("gpt-4o-mini") == 128_000
+    assert context_window_for("gpt-4.1-nano") == 1_000_000
+    assert context_window_for("local") == 8192
+    assert make("http://127.0.0.1:9/v1", context_window=2048).context_window == 2048
