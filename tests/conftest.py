@@ -19,6 +19,10 @@ import pytest
 
 from qa.settings import Settings
 
+# The LLM fixtures (a real llama.cpp server, the packaged 0.5B model, a fault-injecting stub).
+# tests/ has no __init__.py, so pytest puts it on sys.path and the module imports by name.
+pytest_plugins = ["llm_fixtures"]
+
 # ---------------------------------------------------------------------------- helpers
 
 
