@@ -114,6 +114,10 @@ class MiniLMEmbedder:
                                         fix="pip install onnxruntime") from exc
                 options = ort.SessionOptions()
                 options.log_severity_level = 3  # errors only: no graph-optimisation chatter
+                # Batches vary in shape (padded to their longest text); ORT's arena and memory
+                # patterns cache per shape and grew past 1.5 GB over a few hundred batches.
+                options.enable_cpu_mem_arena = False
+                options.enable_mem_pattern = False
                 if self.threads:
                     options.intra_op_num_threads = self.threads
                 try:
