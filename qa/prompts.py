@@ -51,7 +51,7 @@ def format_passage(number: int, passage: Passage) -> str:
     doc = passage.doc
     when = doc.published.isoformat() if doc.published else "undated"
     text = " ".join(passage.text.split())
-    return f"[{number}] ({doc.source}, {when}) {doc.title}: {text}"
+    return f"[{number}] ({doc.source}, {when}) {text}"
 
 
 def pack_passages(passages: list[Passage], budget: int) -> list[Passage]:

@@ -98,6 +98,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question, "backend": answer.backend, "refused": answer.refused,
         "complete": answer.complete, "text": answer.raw_text,
+        "verification": answer.verification, "withheld": answer.withheld or None,
         "supported": answer.supported_count, "sentence_count": len(answer.sentences),
         "sentences": [{"text": s.text, "supported": s.supported, "support": round(s.support, 4),
                        "citations": [citation_json(c, answer.passages[c.number - 1])

@@ -100,6 +100,8 @@ class Answer:
     refused: bool = False
     complete: bool = True
     raw_text: str = ""
+    verification: float | None = None  # P(yes) the model gave when asked to check its answer
+    withheld: str = ""  # why a proposed answer was replaced by the refusal, if it was
 
     @property
     def supported_count(self) -> int:

@@ -154,5 +154,30 @@ class OpenAIGenerator:
                 "was finished (no finish_reason)", partial="".join(produced),
                 fix="retry; check the server's log")
 
+    def yes_probability(self, messages: list[dict[str, str]]) -> float | None:
+        """P("yes") vs "no" for the reply's first token, from the server's top logprobs;
+        None when the server does not report logprobs (the caller then skips verification)."""
+        import math
+
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model, messages=messages,  # type: ignore[arg-type]
+                max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
+        except openai.APIError as exc:
+            raise self.translate(exc) from exc
+        choice = response.choices[0] if response.choices else None
+        content = choice.logprobs.content if choice and choice.logprobs else None
+        if not content:
+            return None
+        best = {"yes": -math.inf, "no": -math.inf}
+        for alt in content[0].top_logprobs:
+            word = alt.token.strip().lower()
+            if word in best:
+                best[word] = max(best[word], alt.logprob)
+        if best["yes"] == best["no"] == -math.inf:
+            return None
+        yes, no = math.exp(best["yes"]), math.exp(best["no"])
+        return yes / (yes + no)
+
     def close(self) -> None:
         self.client.close()
