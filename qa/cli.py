@@ -4,7 +4,7 @@ answers at once."""
 
 from __future__ import annotations
 
-from qa import cli_eval, cli_ingest, cli_query, cli_store  # noqa: F401  (they register commands)
+from qa import cli_chat, cli_eval, cli_ingest, cli_query, cli_store  # noqa: F401  (they register commands)
 from qa.cli_app import app
 
 __all__ = ["app"]
