@@ -66,6 +66,7 @@ def eval_answer_cmd(
     limit: Annotated[int | None, typer.Option(help="Sample N questions (half unanswerable).")]
     = None,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    k: Annotated[int, typer.Option("--k", "-k", help="Passages per question.")] = 4,
     off_topic: Annotated[bool, typer.Option("--off-topic", help="Ask each question against the "
                                             "other articles only.")] = False,
     generator: Annotated[str | None, typer.Option("--generator", "-g")] = None,
@@ -85,7 +86,7 @@ def eval_answer_cmd(
 
     with errors():
         settings = settings_for(generator=generator, local_model=local_model, model=model,
-                                base_url=base_url).settings
+                                base_url=base_url, k=k).settings
         if squad:
             docs, items = read_squad(squad)
             name = f"squad-{squad.stem}"
@@ -120,6 +121,8 @@ def eval_answer_cmd(
                                      "answers": o.item.answers, "text": o.text,
                                      "refused": o.refused, "cited": o.cited,
                                      "cited_with_gold": o.cited_with_gold,
+                                     "verification": o.verification, "withheld": o.withheld,
+                                     "ttft_s": round(o.ttft, 2),
                                      "total_s": round(o.total, 2)}) + "\n")
     if as_json:
         emit_json(summary)

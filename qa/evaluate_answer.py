@@ -50,6 +50,8 @@ class Outcome:
     supported: int
     ttft: float
     total: float
+    verification: float | None = None
+    withheld: str = ""
 
 
 @dataclass
@@ -188,4 +190,5 @@ def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
     return Outcome(item=item, text=text, refused=answer.refused, cited=cited,
                    cited_with_gold=sum(holds[n - 1] for n in cited), gold_retrieved=any(holds),
                    sentences=len(answer.sentences), supported=answer.supported_count,
-                   ttft=first[0] if first else total, total=total)
+                   ttft=first[0] if first else total, total=total,
+                   verification=answer.verification, withheld=answer.withheld)
