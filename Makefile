@@ -6,7 +6,7 @@ VENV ?= .venv
 QA := $(VENV)/bin/qa
 QUESTION ?= What did Wang Yi say is the most urgent task?
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,9 @@ demo: $(VENV)/.local-installed
 	$(QA) ask "$(QUESTION)"
 
 test: $(VENV)/.test-installed
-	$(VENV)/bin/python -m pytest
-
-lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check qa vectorstore tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/python -m pytest
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -61,7 +61,7 @@ def main() -> int:
     print("threshold  contains%  false-refusal%  refusal-unanswerable%")
     for tenth in range(0, 10):
         t = tenth / 10
-        def refused(o):  # noqa: ANN001, ANN202
+        def refused(o, t=t):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
             return o.refused or (o.verification is not None and o.verification < t)
         contains = sum(not refused(o) and contains_answer(o.text, o.item.answers) for o in ans)
         print(f"{t:9.1f}  {100 * contains / len(ans):9.1f}  "

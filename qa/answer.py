@@ -115,8 +115,8 @@ def _refuse_if_unfounded(index: Index, generator: Generator, request: Generation
     probability = check(messages)
     answer.verification = probability
     if probability is not None and probability < settings.verify_threshold:
-        _withhold(answer, f"the model did not confirm that passage [{citation.number}] states the answer "
-                  f"(P(yes) = {probability:.2f})")
+        _withhold(answer, f"the model did not confirm that passage [{citation.number}] states "
+                  f"the answer (P(yes) = {probability:.2f})")
 
 
 def _withhold(answer: Answer, why: str) -> None:

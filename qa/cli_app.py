@@ -32,7 +32,8 @@ _GLOBAL: dict[str, Any] = {}
 
 StoreOpt = Annotated[Path | None, typer.Option("--store", help="Index folder \\[env: QA_STORE].")]
 ChromaOpt = Annotated[str | None, typer.Option(
-    "--chroma-url", help="Use a `chroma run` server, e.g. http://127.0.0.1:8000 \\[env: QA_CHROMA_URL].")]
+    "--chroma-url",
+    help="Use a `chroma run` server, e.g. http://127.0.0.1:8000 \\[env: QA_CHROMA_URL].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 KOpt = Annotated[int | None, typer.Option("--k", "-k", help="Passages to retrieve \\[default: 6].")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only documents published on or "

@@ -27,7 +27,13 @@ def eval_retrieval_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """nDCG@10, recall@10, recall@100 and MRR for dense, BM25 and hybrid retrieval."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TimeRemainingColumn,
+    )
 
     from qa.evaluate import eval_retrieval
 
@@ -36,7 +42,7 @@ def eval_retrieval_cmd(
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeRemainingColumn(), console=err,
                       transient=True) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
@@ -78,7 +84,13 @@ def eval_answer_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer accuracy, refusals, citation precision/recall, support rate and latency."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TimeRemainingColumn,
+    )
 
     from qa.errors import QAError
     from qa.evaluate_answer import eval_answers, read_generic, read_squad, sample
@@ -101,7 +113,7 @@ def eval_answer_cmd(
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeRemainingColumn(), console=err,
                       transient=True) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:

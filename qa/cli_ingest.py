@@ -98,7 +98,8 @@ def run_ingest(settings: Settings, paths: list[Path], *, include: list[str], exc
                 bar.update(task, completed=done, total=total)
 
             report = ingest_paths(index, paths, include=include, exclude=exclude,
-                                  default_date=default_date, source=source, fields=fields, prune=prune, progress=progress)
+                                  default_date=default_date, source=source, fields=fields,
+                                  prune=prune, progress=progress)
     finally:
         index.close()
     if not quiet:

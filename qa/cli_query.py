@@ -29,7 +29,7 @@ GeneratorOpt = Annotated[str | None, typer.Option(
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name for the openai "
                                               "generator \\[env: QA_MODEL].")]
 BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint "
-                                                "[env: QA_BASE_URL, OPENAI_BASE_URL].")]
+                                                "\\[env: QA_BASE_URL, OPENAI_BASE_URL].")]
 LocalModelOpt = Annotated[str | None, typer.Option(
     "--local-model", help="Embedded model: 0.5b, 1.5b or a .gguf path \\[env: QA_LOCAL_MODEL].")]
 

@@ -86,8 +86,8 @@ def eval_retrieval(settings: Settings, dataset: Path, *, split: str = "test",
     corpus, queries, qrels = read_beir(dataset, split)
     index = Index(eval_store(settings, corpus))
     try:
-        report = ingest_paths(index, [corpus], fields=FieldMap(id="_id"),
-                              progress=(lambda d, t: progress("ingest", d, t)) if progress else None)
+        on_ingest = (lambda d, t: progress("ingest", d, t)) if progress else None
+        report = ingest_paths(index, [corpus], fields=FieldMap(id="_id"), progress=on_ingest)
         if report.failed:
             raise QAError(f"{corpus}: {report.failed} records failed to load",
                           fix=str(report.errors[0]))
@@ -106,7 +106,8 @@ def eval_retrieval(settings: Settings, dataset: Path, *, split: str = "test",
                 if progress:
                     progress(mode, done, len(items))
             n = max(len(items), 1)
-            results.append(RetrievalScores(mode, len(items), *(s / n for s in sums),
+            ndcg10, recall10, recall100, mrr = (s / n for s in sums)
+            results.append(RetrievalScores(mode, len(items), ndcg10, recall10, recall100, mrr,
                                            seconds=time.perf_counter() - started))
         return results
     finally:

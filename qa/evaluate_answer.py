@@ -67,7 +67,10 @@ class AnswerReport:
         n_cites = sum(len(o.cited) for o in answered)
         recall_pool = [o for o in answered if o.gold_retrieved]
         sentences = sum(o.sentences for o in self.outcomes if not o.refused)
-        rate = (lambda part, whole: round(100 * part / whole, 1) if whole else None)
+
+        def rate(part: float, whole: int) -> float | None:
+            return round(100 * part / whole, 1) if whole else None
+
         return {
             "backend": self.backend, "questions": len(self.outcomes),
             "answerable": len(ans), "unanswerable": len(una),
@@ -95,7 +98,8 @@ def read_squad(path: Path) -> tuple[list[dict[str, str]], list[Item]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
     except (OSError, ValueError, KeyError) as exc:
-        raise QAError(f"{path}: not SQuAD JSON ({exc})", fix="pass the official dev-v2.0 file")
+        raise QAError(f"{path}: not SQuAD JSON ({exc})",
+                      fix="pass the official dev-v2.0 file") from exc
     docs, items = [], []
     for article in data:
         title = article["title"].replace("_", " ")
@@ -114,7 +118,8 @@ def read_generic(corpus: Path, questions: Path) -> tuple[list[dict[str, str]], l
             return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
                     if line.strip()]
         except (OSError, ValueError) as exc:
-            raise QAError(f"{path}: cannot read JSON lines ({exc})", fix="one object a line")
+            raise QAError(f"{path}: cannot read JSON lines ({exc})",
+                          fix="one object a line") from exc
     docs = [{k: str(v) for k, v in r.items()} for r in lines(corpus)]
     items = [Item(str(r["id"]), r["question"], list(r.get("answers") or []),
                   str(r.get("source", ""))) for r in lines(questions)]

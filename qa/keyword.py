@@ -34,7 +34,7 @@ def _tokenize(texts: list[str], stemmer: Any) -> list[list[str]]:
 
     tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False,
                             show_progress=False)
-    return tokens  # type: ignore[return-value]
+    return list(tokens)
 
 
 class KeywordIndex:

@@ -70,7 +70,8 @@ class Manifest:
         return (row[0], row[1]) if row else None
 
     def has_doc(self, doc_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM documents WHERE doc_id=?", (doc_id,)).fetchone() is not None
+        row = self.db.execute("SELECT 1 FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row is not None
 
     def keys(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT key FROM doc_keys ORDER BY key")]

@@ -60,7 +60,8 @@ def pack_passages(passages: list[Passage], budget: int) -> list[Passage]:
     Chunks end on sentence boundaries, so a passage is either included whole or left out:
     a passage is never cut mid-sentence.
     """
-    packed, used = [], 0
+    packed: list[Passage] = []
+    used = 0
     for passage in passages:
         cost = count_tokens(format_passage(len(packed) + 1, passage)) + 1
         if used + cost > budget:

@@ -104,7 +104,8 @@ def config_file_path() -> Path | None:
         if not path.is_file():
             raise ConfigError(f"{path}: config file not found", fix="fix QA_CONFIG or create it")
         return path
-    for candidate in (Path("qa.toml"), Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"):
+    user_file = Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+    for candidate in (Path("qa.toml"), user_file):
         if candidate.is_file():
             return candidate
     return None
@@ -141,7 +142,7 @@ def load_settings(flags: dict[str, Any] | None = None) -> LoadedSettings:
         ("flag", {k: v for k, v in (flags or {}).items() if v is not None}),
     ]
     merged: dict[str, Any] = {}
-    origins = {name: "default" for name in Settings.model_fields}
+    origins = dict.fromkeys(Settings.model_fields, "default")
     for origin, values in layers:
         for key, value in values.items():
             merged[key] = value

@@ -22,7 +22,8 @@ def test_defaults_have_default_origin() -> None:
     assert loaded.config_file is None
 
 
-def test_precedence_flag_over_env_over_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_precedence_flag_over_env_over_file(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
     (tmp_path / "qa.toml").write_text('k = 3\nmodel = "from-file"\nchunk_tokens = 128\n')
     monkeypatch.setenv("QA_K", "4")
     monkeypatch.setenv("QA_MODEL", "from-env")
