@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qa.cli_app import JsonOpt, app, emit_json, err, errors, out, settings_for
+from qa.cli_app import JsonOpt, app, emit_json, errors, out, settings_for, stage_progress
 
 eval_app = typer.Typer(help="Measure retrieval and answers on real data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
@@ -27,28 +27,11 @@ def eval_retrieval_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """nDCG@10, recall@10, recall@100 and MRR for dense, BM25 and hybrid retrieval."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskID,
-        TimeRemainingColumn,
-    )
-
     from qa.evaluate import eval_retrieval
 
     with errors():
         settings = settings_for().settings
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-                      transient=True) as bar:
-            tasks: dict[str, TaskID] = {}
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done, total=total)
-
+        with stage_progress() as progress:
             results = eval_retrieval(settings, dataset, split=split, limit=limit,
                                      progress=progress)
     if as_json:
@@ -84,14 +67,6 @@ def eval_answer_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer accuracy, refusals, citation precision/recall, support rate and latency."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskID,
-        TimeRemainingColumn,
-    )
-
     from qa.errors import QAError
     from qa.evaluate_answer import eval_answers, read_generic, read_squad, sample
     from qa.generators.registry import make_generator
@@ -110,16 +85,7 @@ def eval_answer_cmd(
                           "--questions")
         items = sample(items, limit, seed)
         backend = make_generator(settings)
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-                      transient=True) as bar:
-            tasks: dict[str, TaskID] = {}
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(stage, total=total)
-                bar.update(tasks[stage], completed=done, total=total)
-
+        with stage_progress() as progress:
             try:
                 report = eval_answers(settings, backend, docs, items, name=name,
                                       off_topic=off_topic, progress=progress)

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from qa.cli_app import JsonOpt, app, emit_json, err, errors, out, parse_day, settings_for
+from qa.cli_app import (
+    JsonOpt,
+    app,
+    emit_json,
+    err,
+    errors,
+    out,
+    parse_day,
+    settings_for,
+    stage_progress,
+)
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -79,8 +89,6 @@ def run_ingest(settings: Settings, paths: list[Path], *, include: list[str], exc
                title_field: str, text_field: str, date_field: str, url_field: str, quiet: bool,
                err: Console) -> IngestReport:
     """Ingest with a progress bar on stderr and one line per failed file."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from qa.index import Index
     from qa.ingest import ingest_paths
     from qa.load import FieldMap
@@ -89,17 +97,10 @@ def run_ingest(settings: Settings, paths: list[Path], *, include: list[str], exc
                       url=url_field)
     index = Index(settings)
     try:
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-                      transient=True, disable=quiet) as bar:
-            task = bar.add_task("ingesting", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
+        with stage_progress(quiet=quiet) as progress:
             report = ingest_paths(index, paths, include=include, exclude=exclude,
                                   default_date=default_date, source=source, fields=fields,
-                                  prune=prune, progress=progress)
+                                  prune=prune, progress=lambda d, t: progress("ingesting", d, t))
     finally:
         index.close()
     if not quiet:
