@@ -16,6 +16,7 @@ from qa.index import Index
 from qa.prompts import answer_messages, load_template, render
 from qa.refusal import NOT_IN_DOCUMENTS, is_refusal
 from qa.retrieve import Filters, retrieve
+from qa.text import content_words, split_sentences
 from qa.types import Answer, Passage, Sentence
 
 OnText = Callable[[str], None]
@@ -61,6 +62,41 @@ def refusal(question: str, passages: list[Passage], backend: str) -> Answer:
                   passages=passages, backend=backend, refused=True, raw_text=NOT_IN_DOCUMENTS)
 
 
+def answer_from_quote(answer: str, quotes: list[tuple[int, str]],
+                      passages: list[Passage]) -> str:
+    """Small models sometimes quote the right words, then answer with another sentence (seen
+    with the 1.5B on the seed: quote "an immediate cease-fire in Gaza", answer about the
+    two-state solution). When the answer shares under half of the quote's content words and
+    the quote really is in its passage, the passage sentence holding the quote is the answer."""
+    if not quotes or not answer or is_refusal(answer):
+        return answer
+    number, quote = quotes[0]
+    quote_words = set(content_words(quote))
+    if not quote_words or not 1 <= number <= len(passages):
+        return answer
+    if len(quote_words & set(content_words(answer))) >= len(quote_words) / 2:
+        return answer
+    text = passages[number - 1].text
+    found = _find_loose(text, quote)
+    if found is None:
+        return answer
+    picked = [text[a:b] for a, b in split_sentences(text) if a < found[1] and b > found[0]]
+    return " ".join(picked) + f" [{number}]" if picked else answer
+
+
+def _find_loose(text: str, quote: str) -> tuple[int, int] | None:
+    """Where `quote` occurs in `text`, ignoring case, spacing and curly quotes."""
+    def fold(s: str) -> str:
+        return s.translate(_FOLD).lower()
+
+    pattern = r"\s+".join(re.escape(part) for part in fold(quote).split())
+    match = re.search(pattern, fold(text)) if pattern else None
+    return (match.start(), match.end()) if match else None
+
+
+_FOLD = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
 def generate_checked(index: Index, generator: Generator, request: GenerationRequest,
                      *, strict: bool, on_text: OnText | None = None) -> Answer:
     """Stream the generator's text to `on_text`, then check every sentence's citations."""
@@ -79,7 +115,8 @@ def generate_checked(index: Index, generator: Generator, request: GenerationRequ
             raise
         complete = False  # Ctrl-C mid-answer: keep what came, marked as cut
     raw = "".join(pieces).strip()
-    text, _quotes = split_quote_first(raw)
+    text, quotes = split_quote_first(raw)
+    text = answer_from_quote(text, quotes, request.passages)
     if complete and (is_refusal(text) or not text):
         return refusal(request.question, request.passages, generator.name)
     sentences = cite.check(text, request.passages, index.embedder, strict=strict)
