@@ -162,11 +162,36 @@ def _withhold(answer: Answer, why: str) -> None:
     answer.sentences = [Sentence(text=NOT_IN_DOCUMENTS)]
 
 
+def off_topic_reason(question: str, passages: list[Passage], min_relevance: float,
+                     min_coverage: float) -> str:
+    """Why the passages cannot be about the question, or "" when they may be.
+
+    Both signals must fail: short questions score low on dense similarity against long chunks
+    ("Who died on Nov 29?": 0.16 on the seed) yet share all their words with the passage.
+    """
+    best = max((p.dense_score for p in passages if p.dense_score is not None), default=-1.0)
+    asked = set(content_words(question))
+    held = {w for p in passages for w in content_words(p.text)}
+    coverage = len(asked & held) / len(asked) if asked else 1.0
+    if best < min_relevance and coverage < min_coverage:
+        return (f"no passage is close to the question (similarity {best:.2f} < {min_relevance}, "
+                f"{coverage:.0%} of its words found)")
+    return ""
+
+
 def ask(index: Index, generator: Generator, question: str, options: AskOptions,
         on_text: OnText | None = None) -> Answer:
     passages = retrieve(index, question, k=options.k, filters=options.filters)
     if not passages:
         return refusal(question, [], generator.name)
+    off_topic = off_topic_reason(question, passages, index.settings.min_relevance,
+                                 index.settings.min_coverage)
+    if off_topic:
+        # Nothing retrieved is about the question: refusing here beats asking a small model,
+        # which answers off-topic questions from memory.
+        answer = refusal(question, passages, generator.name)
+        answer.withheld = off_topic
+        return answer
     messages, packed = answer_messages(index.settings, question, passages,
                                        generator.context_window)
     request = GenerationRequest(task="answer", messages=messages, question=question,

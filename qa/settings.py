@@ -54,6 +54,12 @@ class Settings(BaseModel):
     # retrieval
     k: int = Field(6, ge=1, le=100, description="Passages retrieved per question.")
     fusion_k: int = Field(10, ge=1, description="Reciprocal-rank-fusion constant.")
+    min_relevance: float = Field(0.3, ge=-1.0, le=1.0, description="Refuse without asking a "
+                                 "model when no retrieved passage has a dense (cosine) score "
+                                 "this high AND the passages hold under min_coverage of the "
+                                 "question's words. Tuned for MiniLM; see docs/benchmarks.md.")
+    min_coverage: float = Field(0.7, ge=0.0, le=1.0, description="Share of the question's "
+                                "content words the passages must hold (see min_relevance).")
     # generation
     generator: Literal["auto", "extractive", "openai", "local"] = Field(
         "auto", description="auto: openai if an endpoint or key is set, else local if "

@@ -50,3 +50,15 @@ def test_a_quote_not_in_its_passage_changes_nothing() -> None:
     answer = "Something else entirely. [1]"
     assert answer_from_quote(answer, [(1, "words that appear nowhere")], [passage()]) == answer
     assert answer_from_quote(answer, [(7, "cease-fire in Gaza")], [passage()]) == answer
+
+
+def test_off_topic_needs_both_signals_to_fail() -> None:
+    from qa.answer import off_topic_reason
+
+    p = passage("Henry Kissinger died on Nov 29 at the age of 100.")
+    p.dense_score = 0.16  # short questions score low against long chunks...
+    assert off_topic_reason("Who died on Nov 29?", [p], 0.3, 0.7) == ""  # ...but share words
+    reason = off_topic_reason("What is the capital of Peru?", [p], 0.3, 0.7)
+    assert "no passage is close" in reason
+    p.dense_score = 0.5
+    assert off_topic_reason("What is the capital of Peru?", [p], 0.3, 0.7) == ""
