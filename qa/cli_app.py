@@ -24,7 +24,8 @@ config_app = typer.Typer(help="Show the effective settings.", no_args_is_help=Tr
 app.add_typer(docs_app, name="docs")
 app.add_typer(config_app, name="config")
 
-out = Console(highlight=False, soft_wrap=True)
+# Word-wrap for people; never insert line breaks into piped output.
+out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, highlight=False)
 
 # Global flags (set in the callback), merged into the settings of every command.
