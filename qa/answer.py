@@ -182,20 +182,35 @@ def off_topic_reason(question: str, passages: list[Passage], min_relevance: floa
 def ask(index: Index, generator: Generator, question: str, options: AskOptions,
         on_text: OnText | None = None) -> Answer:
     passages = retrieve(index, question, k=options.k, filters=options.filters)
+    return answer_passages(index, generator, question, passages, strict=options.strict,
+                           on_text=on_text)
+
+
+def answer_passages(index: Index, generator: Generator, question: str, passages: list[Passage],
+                    *, strict: bool, on_text: OnText | None = None,
+                    focus: str | None = None) -> Answer:
+    """Answer `question` from retrieved `passages` (the part of `ask` that chat shares).
+
+    `focus` is what the extractive backend should look for when it differs from the question
+    searched (chat's follow-ups: the user's new words, not the names carried over).
+    """
     if not passages:
         return refusal(question, [], generator.name)
-    off_topic = off_topic_reason(question, passages, index.settings.min_relevance,
-                                 index.settings.min_coverage)
+    settings = index.settings
+    off_topic = off_topic_reason(question, passages, settings.min_relevance,
+                                 settings.min_coverage)
     if off_topic:
         # Nothing retrieved is about the question: refusing here beats asking a small model,
         # which answers off-topic questions from memory.
         answer = refusal(question, passages, generator.name)
         answer.withheld = off_topic
         return answer
-    messages, packed = answer_messages(index.settings, question, passages,
-                                       generator.context_window)
-    request = GenerationRequest(task="answer", messages=messages, question=question,
-                                passages=packed, max_tokens=index.settings.answer_tokens,
-                                temperature=index.settings.temperature)
-    return generate_checked(index, generator, request, strict=options.strict, on_text=on_text)
-
+    messages, packed = answer_messages(settings, question, passages, generator.context_window)
+    request = GenerationRequest(task="answer", messages=messages, question=focus or question,
+                                passages=packed, max_tokens=settings.answer_tokens,
+                                temperature=settings.temperature,
+                                # small models go on to invent the next few-shot turn
+                                stop=["\nQuestion:", "\nPassages:", "\nExample"])
+    answer = generate_checked(index, generator, request, strict=strict, on_text=on_text)
+    answer.question = question
+    return answer

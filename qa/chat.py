@@ -26,13 +26,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from qa.answer import OnText, generate_checked, refusal
+from qa.answer import OnText, answer_passages
 from qa.errors import ConfigError, QAError
 from qa.generators.base import GenerationRequest, Generator, generate
 from qa.index import Index
-from qa.prompts import answer_messages, load_template, render
+from qa.prompts import load_template, render
 from qa.retrieve import Filters, retrieve
 from qa.settings import Settings
 from qa.text import STOPWORDS, light_stem, words
@@ -210,18 +210,10 @@ class ChatSession:
             on_rewrite(rewrite.searched)
         status("searching…")
         passages = retrieve(self.index, rewrite.searched, k=self.k, filters=self.filters)
-        if not passages:
-            answer = refusal(rewrite.searched, [], self.generator.name)
-        else:
-            messages, packed = answer_messages(self.settings, rewrite.searched, passages,
-                                               self.generator.context_window)
-            request = GenerationRequest(
-                task="answer", messages=messages, question=rewrite.focus, passages=packed,
-                max_tokens=self.settings.answer_tokens, temperature=self.settings.temperature)
-            status(f"generating with {self.generator.name}…")
-            answer = generate_checked(self.index, self.generator, request,
-                                      strict=self.settings.strict, on_text=on_text)
-            answer = replace(answer, question=rewrite.searched)
+        status(f"generating with {self.generator.name}…")
+        answer = answer_passages(self.index, self.generator, rewrite.searched, passages,
+                                 strict=self.settings.strict, on_text=on_text,
+                                 focus=rewrite.focus)
         turn = Turn(question=question, searched=rewrite.searched, answer=answer)
         self.turns.append(turn)
         return turn

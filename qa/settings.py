@@ -71,7 +71,7 @@ class Settings(BaseModel):
     local_model: str = Field("1.5b", description="Embedded model: 0.5b, 1.5b or a .gguf path.")
     context_window: int | None = Field(None, ge=512, description="Override the model's "
                                        "context window in tokens.")
-    answer_tokens: int = Field(384, ge=16, description="Token budget for the answer.")
+    answer_tokens: int = Field(256, ge=16, description="Token budget for the answer.")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     timeout: float = Field(60.0, gt=0, description="Seconds before a model request times out.")
     max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/connection errors.")

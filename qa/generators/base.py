@@ -27,6 +27,7 @@ class GenerationRequest:
     max_tokens: int = 384
     temperature: float = 0.0
     json_mode: bool = False  # ask for a JSON object (response_format) where supported
+    stop: list[str] = field(default_factory=list)  # end generation at any of these strings
 
 
 class Generator(Protocol):

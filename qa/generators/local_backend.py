@@ -102,6 +102,8 @@ class LocalGenerator:
         }
         if request.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
+        if request.stop:
+            kwargs["stop"] = request.stop
         produced: list[str] = []
         try:
             for chunk in self._llm.create_chat_completion(**kwargs):

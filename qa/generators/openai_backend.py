@@ -123,6 +123,8 @@ class OpenAIGenerator:
         }
         if request.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
+        if request.stop:
+            kwargs["stop"] = request.stop
         self.last_finish_reason = None
         try:
             response = self.client.chat.completions.create(**kwargs)
