@@ -100,6 +100,7 @@ def eval_answer_cmd(
                                      "refused": o.refused, "cited": o.cited,
                                      "cited_with_gold": o.cited_with_gold,
                                      "verification": o.verification, "withheld": o.withheld,
+                                     "proposed": o.proposed,
                                      "ttft_s": round(o.ttft, 2),
                                      "total_s": round(o.total, 2)}) + "\n")
     if as_json:

@@ -52,6 +52,7 @@ class Outcome:
     total: float
     verification: float | None = None
     withheld: str = ""
+    proposed: str = ""  # the model's reply before any refusal step (for threshold sweeps)
 
 
 @dataclass
@@ -196,4 +197,5 @@ def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
                    cited_with_gold=sum(holds[n - 1] for n in cited), gold_retrieved=any(holds),
                    sentences=len(answer.sentences), supported=answer.supported_count,
                    ttft=first[0] if first else total, total=total,
-                   verification=answer.verification, withheld=answer.withheld)
+                   verification=answer.verification, withheld=answer.withheld,
+                   proposed=answer.raw_text)
