@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from qa.types import Passage
 
@@ -41,6 +41,19 @@ class Generator(Protocol):
     def close(self) -> None:
         """Free the backend's resources (model memory, HTTP pool)."""
         ...
+
+
+def chat_arguments(request: GenerationRequest) -> dict[str, Any]:
+    """The OpenAI chat-completions arguments for a streamed request (llama-cpp-python's
+    `create_chat_completion` takes the same names)."""
+    arguments: dict[str, Any] = {"messages": request.messages, "stream": True,
+                                 "max_tokens": request.max_tokens,
+                                 "temperature": request.temperature}
+    if request.json_mode:
+        arguments["response_format"] = {"type": "json_object"}
+    if request.stop:
+        arguments["stop"] = request.stop
+    return arguments
 
 
 def generate(generator: Generator, request: GenerationRequest) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import GeneratorError, GeneratorUnavailable, IncompleteAnswer
-from qa.generators.base import GenerationRequest
+from qa.generators.base import GenerationRequest, chat_arguments
 from qa.generators.models import (
     default_context_window,
     model_available,
@@ -94,16 +94,7 @@ class LocalGenerator:
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         self.load()
-        kwargs: dict[str, Any] = {
-            "messages": request.messages,
-            "stream": True,
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-        }
-        if request.json_mode:
-            kwargs["response_format"] = {"type": "json_object"}
-        if request.stop:
-            kwargs["stop"] = request.stop
+        kwargs = chat_arguments(request)
         produced: list[str] = []
         try:
             for chunk in self._llm.create_chat_completion(**kwargs):

@@ -9,12 +9,11 @@ exponential backoff and honours `Retry-After`. Whatever is left is translated he
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import openai
 
 from qa.errors import GeneratorError, GeneratorUnavailable, IncompleteAnswer
-from qa.generators.base import GenerationRequest
+from qa.generators.base import GenerationRequest, chat_arguments
 from qa.settings import Settings
 
 DEFAULT_URL = "https://api.openai.com/v1"
@@ -114,17 +113,7 @@ class OpenAIGenerator:
                               f"{said}", fix="check QA_MODEL and the server's log")
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": request.messages,
-            "stream": True,
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-        }
-        if request.json_mode:
-            kwargs["response_format"] = {"type": "json_object"}
-        if request.stop:
-            kwargs["stop"] = request.stop
+        kwargs = {"model": self.model, **chat_arguments(request)}
         self.last_finish_reason = None
         try:
             response = self.client.chat.completions.create(**kwargs)
