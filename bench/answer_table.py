@@ -1,0 +1,40 @@
+"""Print the `qa eval answer` summaries in bench/results/ as one markdown table.
+
+    python bench/answer_table.py bench/results/squad_*.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROWS = [("contains a gold answer (answerable)", "contains_answer_pct", "%"),
+        ("token F1 (answerable)", "token_f1_pct", "%"),
+        ("false refusals (answerable)", "false_refusal_pct", "%"),
+        ("refusals (unanswerable)", "refusal_on_unanswerable_pct", "%"),
+        ("answers with a citation", "answers_cited_pct", "%"),
+        ("citation precision (cited passage holds a gold answer)", "citation_precision_pct", "%"),
+        ("citation recall", "citation_recall_pct", "%"),
+        ("sentences supported by the check", "support_rate_pct", "%"),
+        ("time to first token p50 / p95", ("ttft_p50_s", "ttft_p95_s"), "s"),
+        ("total time p50 / p95", ("total_p50_s", "total_p95_s"), "s")]
+
+
+def cell(data: dict[str, object], key: str | tuple[str, str], unit: str) -> str:
+    if isinstance(key, tuple):
+        return " / ".join(f"{data.get(k)}" for k in key) + f" {unit}"
+    value = data.get(key)
+    return "-" if value is None else f"{value}{unit}"
+
+
+def main(paths: list[str]) -> None:
+    runs = [json.loads(Path(p).read_text()) for p in paths if Path(p).stat().st_size]
+    print("| | " + " | ".join(str(r["backend"]) for r in runs) + " |")
+    print("|---|" + "---|" * len(runs))
+    for label, key, unit in ROWS:
+        print(f"| {label} | " + " | ".join(cell(r, key, unit) for r in runs) + " |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
