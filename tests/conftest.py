@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from llm_servers import free_port, stop_process
 
 from qa.settings import Settings
 
@@ -24,13 +23,6 @@ from qa.settings import Settings
 pytest_plugins = ["llm_fixtures"]
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def venv_executable(name: str) -> Path:
@@ -52,17 +44,6 @@ def wait_for_http(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | N
             pass
         time.sleep(0.1)
     return False
-
-
-def stop_process(proc: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
-    """SIGTERM, wait `grace` seconds, then SIGKILL. Only ever the process we started."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=grace)
 
 
 def _tail(path: Path, chars: int = 2000) -> str:

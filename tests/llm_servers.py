@@ -30,6 +30,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process(proc: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
+    """SIGTERM, wait `grace` seconds, then SIGKILL. Only ever the process we started."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=grace)
+
+
 # ----------------------------------------------------------------------------- the stub
 
 
@@ -236,15 +247,8 @@ class LlamaServer:
 
     def stop(self, grace: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after `grace` seconds; only the process started here."""
-        proc = self.proc
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=grace)
+        if self.proc is not None:
+            stop_process(self.proc, grace=grace)
 
     def log_tail(self, chars: int = 2000) -> str:
         try:
