@@ -193,8 +193,8 @@ def run_pipeline(docs: list[Document], settings: Settings) -> tuple[Index, dict[
         embedder.embed = meters["embed"].wrap(  # type: ignore[method-assign]
             embedder.embed, record)
         vectors.add = meters["chroma_upsert"].wrap(vectors.add)  # type: ignore[method-assign]
-        index.manifest.put_document = meters["manifest_write"].wrap(  # type: ignore[method-assign]
-            index.manifest.put_document)
+        index.manifest.put_documents = meters["manifest_write"].wrap(  # type: ignore[method-assign]
+            index.manifest.put_documents)
         index.rebuild_keyword_index = meters["bm25_rebuild"].wrap(  # type: ignore[method-assign]
             index.rebuild_keyword_index)
         report = Ingestor(index, progress).run(docs)

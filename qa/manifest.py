@@ -2,7 +2,7 @@
 
 Chroma holds the vectors; the manifest is the source of truth for what was ingested (content
 hashes for incremental ingest, the keys/paths a document came from, chunk texts and offsets for
-BM25, citations and `/open`). Each ingest of one document is one transaction.
+BM25, citations and `/open`). Each ingest flush is one transaction.
 """
 
 from __future__ import annotations
@@ -128,22 +128,35 @@ class Manifest:
                 "chunks": one("SELECT count(*) FROM chunks").fetchone()[0]}
 
     # -- writes --------------------------------------------------------------------------------
-    def put_document(self, doc: Document, chunks: Sequence[Chunk]) -> None:
+    def put_documents(self, items: Sequence[tuple[Document, Sequence[Chunk]]]) -> None:
+        """Record documents with their chunks in one transaction (one transaction per document
+        cost the Reuters ingest 71 s)."""
         with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO documents (doc_id, sha256, title, source, published, url, "
-                "external_id) VALUES (?,?,?,?,?,?,?)",
-                (doc.doc_id, doc.sha256, doc.title, doc.source,
-                 doc.published.isoformat() if doc.published else None, doc.url, doc.external_id))
-            self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
-            self.db.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
-                [(c.chunk_id, c.doc_id, c.ordinal, c.text, c.start, c.end, c.page) for c in chunks])
-            self.db.execute("INSERT OR REPLACE INTO doc_keys VALUES (?, ?)", (doc.key, doc.doc_id))
+            for doc, chunks in items:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO documents (doc_id, sha256, title, source, published, "
+                    "url, external_id) VALUES (?,?,?,?,?,?,?)",
+                    (doc.doc_id, doc.sha256, doc.title, doc.source,
+                     doc.published.isoformat() if doc.published else None, doc.url,
+                     doc.external_id))
+                self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
+                self.db.executemany(
+                    "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
+                    [(c.chunk_id, c.doc_id, c.ordinal, c.text, c.start, c.end, c.page)
+                     for c in chunks])
+                self.db.execute("INSERT OR REPLACE INTO doc_keys VALUES (?, ?)",
+                                (doc.key, doc.doc_id))
+
+    def put_document(self, doc: Document, chunks: Sequence[Chunk]) -> None:
+        self.put_documents([(doc, chunks)])
 
     def add_key(self, key: str, doc_id: str) -> None:
+        self.add_keys([(key, doc_id)])
+
+    def add_keys(self, links: Sequence[tuple[str, str]]) -> None:
+        """Point each key at its doc_id (replacing what the key pointed at)."""
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO doc_keys VALUES (?, ?)", (key, doc_id))
+            self.db.executemany("INSERT OR REPLACE INTO doc_keys VALUES (?, ?)", links)
 
     def remove_key(self, key: str) -> str | None:
         """Unlink `key`; returns the doc_id when that left the document with no key (orphan)."""

@@ -105,6 +105,33 @@ def test_same_content_under_two_paths_is_stored_once(store_settings: Settings,
     index.close()
 
 
+def test_file_changed_into_a_copy_of_another_is_linked_and_its_old_text_dropped(
+        store_settings: Settings, tmp_path: Path) -> None:
+    index = Index(store_settings)
+    a, b, c = (tmp_path / n for n in ("a.txt", "b.txt", "c.txt"))
+    a.write_text("Alpha: the Tern bridge opened on March 1.\n")
+    b.write_text("Beta: Quillon is the capital of Zorbia.\n")
+    ingest_paths(index, [a, b])
+    # c is new and b now repeats it: c is queued for embedding when b is seen
+    c.write_text("Gamma: Marvel City hosts the Borduria fair.\n")
+    b.write_text(c.read_text())
+    report = ingest_paths(index, [c, b])
+    assert (report.added, report.duplicates, report.unchanged) == (1, 1, 0)
+    titles = sorted(d.title for d in index.manifest.documents())
+    assert titles == ["Alpha: the Tern bridge opened on March 1.",
+                      "Gamma: Marvel City hosts the Borduria fair."]
+    assert index.manifest.stats() == {"documents": 2, "keys": 3, "chunks": 2}
+    assert index.vectors.count() == 2  # Beta's chunk is gone, Gamma's stored once
+    assert all("Zorbia" not in p.text for p in retrieve(index, "capital of Zorbia", k=3))
+    # and a file changed into a copy of something stored earlier is linked at once
+    a.write_text(c.read_text())
+    report = ingest_paths(index, [a])
+    assert report.duplicates == 1
+    assert index.manifest.stats() == {"documents": 1, "keys": 3, "chunks": 1}
+    assert index.vectors.count() == 1
+    index.close()
+
+
 def test_bad_files_are_reported_and_the_rest_goes_on(store_settings: Settings,
                                                      tmp_path: Path) -> None:
     index = Index(store_settings)
