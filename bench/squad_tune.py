@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from qa.evaluate_answer import eval_answers, read_squad, sample
+from qa.evaluate_answer import Outcome, eval_answers, outcome_record, read_squad, sample
 from qa.generators.registry import make_generator
 from qa.metrics import contains_answer
 from qa.settings import load_settings
@@ -43,17 +43,17 @@ def main() -> int:
     held_out = {i.id for i in sample(items, 200, 0)}
     tune = sample([i for i in items if i.id not in held_out], args.n, 1)
     generator = make_generator(settings)
-    report = eval_answers(settings, generator, docs, tune, name="squad-dev-5articles",
-                          progress=lambda stage, d, t: print(f"\r{stage} {d}/{t}", end="",
-                                                             file=sys.stderr))
-    generator.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w") as fh:
-        for o in report.outcomes:
-            fh.write(json.dumps({"id": o.item.id, "answerable": o.item.answerable,
-                                 "refused": o.refused, "p_yes": o.verification,
-                                 "contains": contains_answer(o.text, o.item.answers),
-                                 "total_s": round(o.total, 2)}) + "\n")
+        def write(outcome: Outcome) -> None:
+            fh.write(json.dumps(outcome_record(outcome)) + "\n")
+            fh.flush()
+
+        report = eval_answers(settings, generator, docs, tune, name=f"squad-{args.squad.stem}",
+                              progress=lambda stage, d, t: print(f"{stage} {d}/{t}",
+                                                                 file=sys.stderr),
+                              on_outcome=write)
+    generator.close()
     print(f"\n{report.summary()}")
     outcomes = report.outcomes
     ans = [o for o in outcomes if o.item.answerable]

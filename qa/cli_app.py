@@ -109,6 +109,10 @@ def stage_progress(*, quiet: bool = False) -> Iterator[StageProgress]:
         TimeRemainingColumn,
     )
 
+    if not err.is_terminal:
+        # Logs and cron: a bar would print nothing, so print a line at every tenth.
+        yield (lambda stage, done, total: None) if quiet else _progress_lines()
+        return
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True,
                   disable=quiet) as bar:
@@ -120,3 +124,18 @@ def stage_progress(*, quiet: bool = False) -> Iterator[StageProgress]:
             bar.update(tasks[stage], completed=done, total=total)
 
         yield update
+
+
+def _progress_lines() -> StageProgress:
+    import time
+
+    started = time.monotonic()
+    shown: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        tenth = 10 * done // total if total else 10
+        if shown.get(stage, -1) < tenth:
+            shown[stage] = tenth
+            err.print(f"{stage} {done}/{total} ({time.monotonic() - started:.0f} s)")
+
+    return update

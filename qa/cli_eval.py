@@ -68,7 +68,14 @@ def eval_answer_cmd(
 ) -> None:
     """Answer accuracy, refusals, citation precision/recall, support rate and latency."""
     from qa.errors import QAError
-    from qa.evaluate_answer import eval_answers, read_generic, read_squad, sample
+    from qa.evaluate_answer import (
+        Outcome,
+        eval_answers,
+        outcome_record,
+        read_generic,
+        read_squad,
+        sample,
+    )
     from qa.generators.registry import make_generator
 
     with errors():
@@ -85,24 +92,27 @@ def eval_answer_cmd(
                           "--questions")
         items = sample(items, limit, seed)
         backend = make_generator(settings)
+        sink = details.open("w", encoding="utf-8") if details else None
+
+        def write_detail(outcome: Outcome) -> None:
+            if sink:  # written as each answer comes, so a long run can be read while it goes
+                sink.write(json.dumps(outcome_record(outcome), ensure_ascii=False) + "\n")
+                sink.flush()
+
         with stage_progress() as progress:
             try:
                 report = eval_answers(settings, backend, docs, items, name=name,
-                                      off_topic=off_topic, progress=progress)
+                                      off_topic=off_topic, progress=progress,
+                                      on_outcome=write_detail)
             finally:
                 backend.close()
+                if sink:
+                    sink.close()
     summary = report.summary()
-    if details:
-        with details.open("w", encoding="utf-8") as fh:
-            for o in report.outcomes:
-                fh.write(json.dumps({"id": o.item.id, "question": o.item.question,
-                                     "answers": o.item.answers, "text": o.text,
-                                     "refused": o.refused, "cited": o.cited,
-                                     "cited_with_gold": o.cited_with_gold,
-                                     "verification": o.verification, "withheld": o.withheld,
-                                     "proposed": o.proposed,
-                                     "ttft_s": round(o.ttft, 2),
-                                     "total_s": round(o.total, 2)}) + "\n")
+    # what the figures depend on, so a results file says how it was made
+    summary.update(k=settings.k, verify=settings.verify, verify_threshold=settings.verify_threshold,
+                   min_relevance=settings.min_relevance, min_coverage=settings.min_coverage,
+                   off_topic=off_topic, seed=seed)
     if as_json:
         emit_json(summary)
         return

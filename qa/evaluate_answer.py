@@ -153,7 +153,9 @@ def corpus_file(settings: Settings, name: str, docs: list[dict[str, str]]) -> Pa
 
 def eval_answers(settings: Settings, generator: Generator, docs: list[dict[str, str]],
                  items: list[Item], *, name: str, off_topic: bool = False,
-                 progress: Callable[[str, int, int], None] | None = None) -> AnswerReport:
+                 progress: Callable[[str, int, int], None] | None = None,
+                 on_outcome: Callable[[Outcome], None] | None = None) -> AnswerReport:
+    """Answer every item; `on_outcome` sees each result as it comes (details files, logs)."""
     from qa.evaluate import eval_store
     from qa.ingest import ingest_paths
 
@@ -169,12 +171,25 @@ def eval_answers(settings: Settings, generator: Generator, docs: list[dict[str, 
         for done, item in enumerate(items, 1):
             filters = Filters(sources=tuple(g for g in groups if g != item.group)) \
                 if off_topic else Filters()
-            report.outcomes.append(_run_one(index, generator, item, settings, filters))
+            outcome = _run_one(index, generator, item, settings, filters)
+            report.outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
             if progress:
                 progress("answer", done, len(items))
     finally:
         index.close()
     return report
+
+
+def outcome_record(o: Outcome) -> dict[str, Any]:
+    """One question's result as a JSON-ready dict (a line of `--details`)."""
+    return {"id": o.item.id, "question": o.item.question, "answers": o.item.answers,
+            "answerable": o.item.answerable, "text": o.text, "refused": o.refused,
+            "contains": contains_answer(o.text, o.item.answers), "cited": o.cited,
+            "cited_with_gold": o.cited_with_gold, "gold_retrieved": o.gold_retrieved,
+            "verification": o.verification, "withheld": o.withheld, "proposed": o.proposed,
+            "ttft_s": round(o.ttft, 2), "total_s": round(o.total, 2)}
 
 
 def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
