@@ -59,12 +59,12 @@ def main() -> int:
     ans = [o for o in outcomes if o.item.answerable]
     una = [o for o in outcomes if not o.item.answerable]
     print("threshold  contains%  false-refusal%  refusal-unanswerable%")
-    for tenth in range(0, 10):
-        t = tenth / 10
+    for twentieth in range(0, 20):
+        t = twentieth / 20
         def refused(o, t=t):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
             return o.refused or (o.verification is not None and o.verification < t)
         contains = sum(not refused(o) and contains_answer(o.text, o.item.answers) for o in ans)
-        print(f"{t:9.1f}  {100 * contains / len(ans):9.1f}  "
+        print(f"{t:9.2f}  {100 * contains / len(ans):9.1f}  "
               f"{100 * sum(refused(o) for o in ans) / len(ans):14.1f}  "
               f"{100 * sum(refused(o) for o in una) / len(una):21.1f}")
     return 0

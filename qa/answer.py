@@ -13,9 +13,11 @@ from qa import cite
 from qa.errors import IncompleteAnswer
 from qa.generators.base import GenerationRequest, Generator
 from qa.index import Index
-from qa.prompts import answer_messages, load_template, render
+from qa.pick import Pick, pick_sentence
+from qa.prompts import answer_messages
 from qa.refusal import NOT_IN_DOCUMENTS, is_refusal
 from qa.retrieve import Filters, retrieve
+from qa.settings import Settings
 from qa.text import content_words, split_sentences
 from qa.types import Answer, Passage, Sentence
 
@@ -123,37 +125,14 @@ def generate_checked(index: Index, generator: Generator, request: GenerationRequ
     answer = Answer(question=request.question, sentences=sentences, passages=request.passages,
                     backend=generator.name, refused=False, complete=complete, raw_text=raw)
     if complete and request.task == "answer":
-        _refuse_if_unfounded(index, generator, request, answer)
+        _refuse_if_unfounded(answer)
     return answer
 
 
-def _refuse_if_unfounded(index: Index, generator: Generator, request: GenerationRequest,
-                         answer: Answer) -> None:
-    """The refusal step. Small models rarely refuse on their own (SQuAD 2.0's unanswerable
-    questions come with a plausible wrong answer in the passage), so an answer is withheld when
-    no sentence survives the citation check, or when the model, asked to check its answer
-    against the passage it cited, gives "yes" a probability under the threshold."""
-    supported = [s for s in answer.sentences if s.supported and s.citations]
-    if not supported:
+def _refuse_if_unfounded(answer: Answer) -> None:
+    """Withhold an answer no sentence of which survives the citation check."""
+    if not any(s.supported and s.citations for s in answer.sentences):
         _withhold(answer, "no sentence of the proposed answer is supported by the passages")
-        return
-    settings = index.settings
-    check = getattr(generator, "yes_probability", None)
-    if not settings.verify or check is None or not request.messages:
-        return
-    citation = supported[0].citations[0]
-    passage = request.passages[citation.number - 1]
-    claim = " ".join(s.text for s in supported)
-    prompt = render(load_template("verify", settings.prompts_dir),
-                    passage=" ".join(passage.text.split()), question=request.question,
-                    answer=claim)
-    messages = [{"role": "system", "content": "You check answers against a passage."},
-                {"role": "user", "content": prompt}]
-    probability = check(messages)
-    answer.verification = probability
-    if probability is not None and probability < settings.verify_threshold:
-        _withhold(answer, f"the model did not confirm that passage [{citation.number}] states "
-                  f"the answer (P(yes) = {probability:.2f})")
 
 
 def _withhold(answer: Answer, why: str) -> None:
@@ -205,12 +184,50 @@ def answer_passages(index: Index, generator: Generator, question: str, passages:
         answer = refusal(question, passages, generator.name)
         answer.withheld = off_topic
         return answer
-    messages, packed = answer_messages(settings, question, passages, generator.context_window)
-    request = GenerationRequest(task="answer", messages=messages, question=focus or question,
-                                passages=packed, max_tokens=settings.answer_tokens,
-                                temperature=settings.temperature,
-                                # small models go on to invent the next few-shot turn
-                                stop=["\nQuestion:", "\nPassages:", "\nExample"])
-    answer = generate_checked(index, generator, request, strict=strict, on_text=on_text)
-    answer.question = question
+    style = answer_style(settings, generator)
+    pick = pick_sentence(generator, settings, question, passages) \
+        if settings.verify or style == "pick" else None
+    if pick is not None and settings.verify and pick.stated < settings.verify_threshold:
+        answer = refusal(question, passages, generator.name)
+        answer.verification = pick.stated
+        answer.withheld = (f"no passage sentence states the answer, by the model's reading "
+                           f"(P = {pick.stated:.2f} < {settings.verify_threshold})")
+        return answer
+    if style == "pick" and pick is not None:
+        answer = _picked_answer(index, generator.name, question, passages, pick, strict=strict,
+                                on_text=on_text)
+    else:
+        messages, packed = answer_messages(settings, question, passages,
+                                           generator.context_window)
+        request = GenerationRequest(task="answer", messages=messages,
+                                    question=focus or question, passages=packed,
+                                    max_tokens=settings.answer_tokens,
+                                    temperature=settings.temperature,
+                                    # small models go on to invent the next few-shot turn
+                                    stop=["\nQuestion:", "\nPassages:", "\nExample"])
+        answer = generate_checked(index, generator, request, strict=strict, on_text=on_text)
+        answer.question = question
+    if pick is not None and answer.verification is None:
+        answer.verification = pick.stated
+    return answer
+
+
+def answer_style(settings: Settings, generator: Generator) -> str:
+    """"pick" or "write". auto picks for the embedded models: on SQuAD 2.0 the 1.5B's pick
+    held the answer far more often than its written answer (docs/benchmarks.md)."""
+    if settings.answer_style != "auto":
+        return settings.answer_style
+    return "pick" if generator.name.startswith("local:") else "write"
+
+
+def _picked_answer(index: Index, backend: str, question: str, passages: list[Passage],
+                   pick: Pick, *, strict: bool, on_text: OnText | None) -> Answer:
+    """The picked sentence, verbatim with its passage number, through the same citation check."""
+    text = f"{pick.sentence} [{pick.passage}]"
+    if on_text:
+        on_text(text)
+    sentences = cite.check(text, passages, index.embedder, strict=strict)
+    answer = Answer(question=question, sentences=sentences, passages=passages, backend=backend,
+                    raw_text=text, verification=pick.stated)
+    _refuse_if_unfounded(answer)
     return answer

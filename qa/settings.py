@@ -77,10 +77,15 @@ class Settings(BaseModel):
     max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/connection errors.")
     threads: int | None = Field(None, ge=1, description="CPU threads for the local model.")
     prompts_dir: Path | None = Field(None, description="Folder with your own prompt templates.")
-    verify: bool = Field(True, description="Ask the model whether its cited passage states "
-                         "the answer; refuse below verify_threshold.")
-    verify_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Least P(yes) an answer "
-                                    "needs in the verification step.")
+    answer_style: Literal["auto", "write", "pick"] = Field(
+        "auto", description="write: the model writes the answer; pick: the model picks the "
+        "passage sentence that states it (quoted verbatim); auto: pick for the embedded local "
+        "models, write for OpenAI-compatible servers.")
+    verify: bool = Field(True, description="Before answering, ask the model which passage "
+                         "sentence states the answer, if any; refuse below verify_threshold.")
+    verify_threshold: float = Field(0.8, ge=0.0, le=1.0, description="Least probability that "
+                                    "some sentence states the answer (tuned on held-out SQuAD "
+                                    "2.0 questions; docs/benchmarks.md).")
     strict: bool = Field(False, description="Drop sentences the citation check cannot support.")
 
     def effective_base_url(self) -> str | None:

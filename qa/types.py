@@ -100,7 +100,7 @@ class Answer:
     refused: bool = False
     complete: bool = True
     raw_text: str = ""
-    verification: float | None = None  # P(yes) the model gave when asked to check its answer
+    verification: float | None = None  # P(some passage sentence states the answer): qa/pick.py
     withheld: str = ""  # why a proposed answer was replaced by the refusal, if it was
 
     @property

@@ -52,8 +52,11 @@ def assert_checked(answer: Answer) -> None:
             assert sentence.citations, sentence
 
 
-def test_local_model_answers_through_the_pipeline(seeded_index: Index,
-                                                  small_local_generator: Generator) -> None:
+def test_local_model_writes_through_the_pipeline(seeded_index: Index,
+                                                 small_local_generator: Generator,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(seeded_index, "settings", seeded_index.settings.model_copy(
+        update={"answer_style": "write", "verify": False}))
     pieces: list[str] = []
     answer = ask(seeded_index, small_local_generator, "Who died on Nov 29?", AskOptions(k=3),
                  on_text=pieces.append)
@@ -61,6 +64,26 @@ def test_local_model_answers_through_the_pipeline(seeded_index: Index,
     assert len(pieces) > 1  # streamed
     assert answer.raw_text.strip() == "".join(pieces).strip()
     assert_checked(answer)
+
+
+@pytest.mark.parametrize("question", ["What did Wang Yi say is the most urgent task?",
+                                      "Who died on Nov 29?",
+                                      "When did Wang Yi and Blinken talk?"])
+def test_local_model_picks_a_passage_sentence(seeded_index: Index,
+                                              small_local_generator: Generator,
+                                              question: str) -> None:
+    """The embedded models answer by picking (answer_style auto): the answer is a sentence of
+    the cited passage, verbatim, supported, with the model's P(stated) recorded."""
+    answer = ask(seeded_index, small_local_generator, question, AskOptions(k=3))
+    assert_checked(answer)
+    assert answer.verification is not None and 0.0 <= answer.verification <= 1.0
+    if answer.refused:  # the 0.5B may doubt; then the reason is given
+        assert "no passage sentence states the answer" in answer.withheld
+        return
+    [sentence] = answer.sentences
+    [citation] = sentence.citations
+    passage = answer.passages[citation.number - 1].text
+    assert sentence.supported and sentence.text in " ".join(passage.split())
 
 
 def test_openai_backend_against_a_real_llama_server(seeded_index: Index, llama_server: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from qa.generators.base import GenerationRequest, generate
+from qa.generators.local_backend import LocalGenerator
 from qa.generators.openai_backend import OpenAIGenerator
 from qa.generators.registry import choose_backend, make_generator
 from qa.settings import Settings
@@ -65,4 +66,21 @@ def test_auto_picks_openai_for_an_endpoint(llama_server: str) -> None:
     assert choose_backend(settings)[0] == "openai"
     gen = make_generator(settings)
     assert gen.name == "openai:local"
+    gen.close()
+
+
+def test_choice_probabilities_through_the_server(llama_server: str,
+                                                small_local_generator: LocalGenerator) -> None:
+    """The pick check (qa/pick.py) reads the server's top_logprobs: they must give the same
+    distribution as the same model's logits read in process."""
+    gen = make(llama_server)
+    messages = [{"role": "system", "content": "You pick the sentence that answers a question."},
+                {"role": "user", "content": "Sentences:\n1. Zorbia exports tin.\n2. The capital "
+                 "of Zorbia is Quillon.\n\nQuestion: What is the capital of Zorbia?\n\nWhich "
+                 "sentence states the answer? If none, reply 0. Reply with the number only."}]
+    served = gen.choice_probabilities(messages, ["0", "1", "2"])
+    local = small_local_generator.choice_probabilities(messages, ["0", "1", "2"])
+    assert served is not None and len(served) == 3
+    assert abs(sum(served) - 1) < 1e-6
+    assert max(abs(a - b) for a, b in zip(served, local, strict=True)) < 0.05
     gen.close()

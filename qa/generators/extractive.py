@@ -61,7 +61,7 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
 
 
 @dataclass
-class _Candidate:
+class Candidate:
     number: int  # 1-based passage index
     text: str
     words: frozenset[str]
@@ -83,8 +83,6 @@ class ExtractiveGenerator:
             yield request.question
         elif request.task == "brief":
             yield brief_text(request.passages)
-        elif request.task == "verify":
-            yield verify_text(request)
         else:
             sentences = answer_sentences(request.question, request.passages)
             if not sentences:
@@ -99,14 +97,28 @@ class ExtractiveGenerator:
 
 def answer_sentences(question: str, passages: Sequence[Passage]) -> list[tuple[str, int]]:
     """The 1-3 (sentence, passage number) pairs that best answer `question`; [] when none does."""
+    ranked = rank_sentences(question, passages)
+    if not ranked or ranked[0].coverage < MIN_COVERAGE:
+        return []
+    best = ranked[0]
+    chosen = [best]
+    for c in ranked[1:]:
+        if len(chosen) == MAX_SENTENCES or c.score < EXTRA_SENTENCE_RATIO * best.score:
+            break
+        if c.coverage >= MIN_COVERAGE and not any(_similar(c, o) for o in chosen):
+            chosen.append(c)
+    return [(c.text, c.number) for c in chosen]
+
+
+def rank_sentences(question: str, passages: Sequence[Passage]) -> list[Candidate]:
+    """Every sentence of the passages, best match for `question` first (idf-weighted share of
+    the question's terms, a bonus for higher-ranked passages and for holding what is asked)."""
     wanted = terms(question) - _QUESTION_FILLER
     if not passages or not wanted:
         return []
     kind = question_type(question)
-    candidates = [_Candidate(number=i, text=p.text[a:b], words=vocabulary(p.text[a:b]))
+    candidates = [Candidate(number=i, text=p.text[a:b], words=vocabulary(p.text[a:b]))
                   for i, p in enumerate(passages, 1) for a, b in split_sentences(p.text)]
-    if not candidates:
-        return []
     idf = {w: math.log(1 + len(candidates) / (1 + sum(w in c.words for c in candidates)))
            for w in wanted}
     total_idf = sum(idf.values())
@@ -117,17 +129,7 @@ def answer_sentences(question: str, passages: Sequence[Passage]) -> list[tuple[s
         c.score += RANK_BONUS * (1 - (c.number - 1) / len(passages))
         if has_cue(c.text, kind, question):
             c.score += CUE_BONUS
-    ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-    best = ranked[0]
-    if best.coverage < MIN_COVERAGE:
-        return []
-    chosen = [best]
-    for c in ranked[1:]:
-        if len(chosen) == MAX_SENTENCES or c.score < EXTRA_SENTENCE_RATIO * best.score:
-            break
-        if c.coverage >= MIN_COVERAGE and not any(_similar(c, o) for o in chosen):
-            chosen.append(c)
-    return [(c.text, c.number) for c in chosen]
+    return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
 def question_type(question: str) -> AnswerType:
@@ -165,20 +167,7 @@ def brief_text(passages: Sequence[Passage]) -> str:
     return "\n".join(lines) if lines else NOT_IN_DOCUMENTS
 
 
-def verify_text(request: GenerationRequest) -> str:
-    """"yes" when the passage holds most of the proposed answer's content words, else "no"."""
-    prompt = request.messages[-1]["content"] if request.messages else ""
-    proposed = re.search(r"Proposed answer:\s*(.*)", prompt)
-    passage = re.search(r"Passage:\s*(.*?)\n\s*Question:", prompt, re.S)
-    answer = terms(proposed.group(1)) if proposed else frozenset()
-    source = passage.group(1) if passage else " ".join(p.text for p in request.passages)
-    if not answer:
-        return "no"
-    share = len(answer & vocabulary(source)) / len(answer)
-    return "yes" if share >= 0.8 else "no"
-
-
-def _similar(a: _Candidate, b: _Candidate) -> bool:
+def _similar(a: Candidate, b: Candidate) -> bool:
     ta, tb = terms(a.text), terms(b.text)
     return len(ta & tb) / max(1, len(ta | tb)) > 0.7
 

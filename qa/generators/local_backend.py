@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,13 +112,15 @@ class LocalGenerator:
                                        fix=err.fix) from exc
             raise err from exc
 
-    def yes_probability(self, messages: list[dict[str, str]]) -> float:
-        """P(first reply token is "yes") vs "no", read from the next-token logits.
+    def choice_probabilities(self, messages: list[dict[str, str]],
+                             choices: Sequence[str]) -> list[float]:
+        """P(the reply's first token is each choice), normalised over `choices`, read from the
+        next-token logits (see qa/pick.py).
 
-        The chat is rendered with the model's own template and evaluated on top of the KV cache,
-        so a follow-up on the answer's conversation costs only its new tokens. llama-cpp-python
-        reports logprobs only with logits_all=True (n_ctx x vocab floats: 2.5 GB here), so the
-        last position's logits are read from the context directly.
+        The chat is rendered with the model's own template and evaluated on top of the KV cache
+        (only the tokens after the common prefix are computed). llama-cpp-python reports
+        logprobs only with logits_all=True (n_ctx x vocab floats: 2.5 GB here), so the last
+        position's logits are read from the context directly.
         """
         import numpy as np
 
@@ -130,7 +132,7 @@ class LocalGenerator:
             prompt = format_chatml(messages=messages).prompt  # Qwen2.5 speaks ChatML
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
             if len(tokens) >= self.context_window:
-                raise ValueError("verification prompt exceeds the context window")
+                raise ValueError("the prompt exceeds the context window")
             cached = llm.input_ids[: llm.n_tokens].tolist()
             prefix = 0
             for old, new in zip(cached, tokens[:-1], strict=False):  # eval at least one token
@@ -142,14 +144,10 @@ class LocalGenerator:
             logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
         except (ValueError, RuntimeError) as exc:
             raise _llama_error(exc, self.context_window) from exc
-        best = {}
-        for word in ("yes", "no"):
-            ids = {llm.tokenize(v.encode(), add_bos=False)[0] for v in (word, word.title(),
-                                                                         " " + word)}
-            best[word] = max(float(logits[i]) for i in ids)
-        top = max(best.values())
-        yes, no = (float(np.exp(best[w] - top)) for w in ("yes", "no"))
-        return yes / (yes + no)
+        scores = np.array([float(logits[llm.tokenize(c.encode(), add_bos=False)[0]])
+                           for c in choices])
+        weights = np.exp(scores - scores.max())
+        return [float(w) for w in weights / weights.sum()]
 
     def close(self) -> None:
         with self._lock:

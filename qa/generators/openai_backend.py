@@ -8,7 +8,7 @@ exponential backoff and honours `Retry-After`. Whatever is left is translated he
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import openai
 
@@ -145,30 +145,32 @@ class OpenAIGenerator:
                 "was finished (no finish_reason)", partial="".join(produced),
                 fix="retry; check the server's log")
 
-    def yes_probability(self, messages: list[dict[str, str]]) -> float | None:
-        """P("yes") vs "no" for the reply's first token, from the server's top logprobs;
-        None when the server does not report logprobs (the caller then skips verification)."""
+    def choice_probabilities(self, messages: list[dict[str, str]],
+                             choices: Sequence[str]) -> list[float] | None:
+        """P(the reply's first token is each choice), normalised over `choices`, from the
+        server's top logprobs; None when the server reports none of them (see qa/pick.py)."""
         import math
 
         try:
             response = self.client.chat.completions.create(
                 model=self.model, messages=messages,  # type: ignore[arg-type]
-                max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=10)
+                max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=20)
         except openai.APIError as exc:
             raise self.translate(exc) from exc
         choice = response.choices[0] if response.choices else None
         content = choice.logprobs.content if choice and choice.logprobs else None
         if not content:
             return None
-        best = {"yes": -math.inf, "no": -math.inf}
+        best = dict.fromkeys(choices, -math.inf)
         for alt in content[0].top_logprobs:
-            word = alt.token.strip().lower()
-            if word in best:
-                best[word] = max(best[word], alt.logprob)
-        if best["yes"] == best["no"] == -math.inf:
+            token = alt.token.strip()
+            if token in best:
+                best[token] = max(best[token], alt.logprob)
+        top = max(best.values())
+        if top == -math.inf:
             return None
-        yes, no = math.exp(best["yes"]), math.exp(best["no"])
-        return yes / (yes + no)
+        weights = [math.exp(best[c] - top) for c in choices]
+        return [w / sum(weights) for w in weights]
 
     def close(self) -> None:
         self.client.close()
