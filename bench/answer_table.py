@@ -28,12 +28,33 @@ def cell(data: dict[str, object], key: str | tuple[str, str], unit: str) -> str:
     return "-" if value is None else f"{value}{unit}"
 
 
+def refused_all(data: dict[str, object]) -> str:
+    """Refusals over every question: the figure that matters for an --off-topic run."""
+    try:
+        ans, una = int(data["answerable"]), int(data["unanswerable"])  # type: ignore[call-overload]
+        refused = (float(data["false_refusal_pct"]) * ans  # type: ignore[arg-type]
+                   + float(data["refusal_on_unanswerable_pct"]) * una)  # type: ignore[arg-type]
+        return f"{refused / (ans + una):.1f}%"
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return "-"
+
+
+def title(data: dict[str, object]) -> str:
+    name = str(data["backend"]).removeprefix("local:qwen2.5-coder-").replace("b", "B")
+    name = name if data["backend"] == "extractive" else f"local {name}"
+    threshold = data.get("verify_threshold")
+    if threshold is not None and data["backend"] != "extractive":
+        name += f" (pick, threshold {threshold})"
+    return name + (", off-topic" if data.get("off_topic") else "")
+
+
 def main(paths: list[str]) -> None:
     runs = [json.loads(Path(p).read_text()) for p in paths if Path(p).stat().st_size]
-    print("| | " + " | ".join(str(r["backend"]) for r in runs) + " |")
+    print("| | " + " | ".join(title(r) for r in runs) + " |")
     print("|---|" + "---|" * len(runs))
     for label, key, unit in ROWS:
         print(f"| {label} | " + " | ".join(cell(r, key, unit) for r in runs) + " |")
+    print("| refusals, all questions | " + " | ".join(refused_all(r) for r in runs) + " |")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from qa import cite
 from qa.errors import IncompleteAnswer
 from qa.generators.base import GenerationRequest, Generator
 from qa.index import Index
-from qa.pick import Pick, pick_sentence
+from qa.pick import Pick, pick_sentence, refusal_threshold
 from qa.prompts import answer_messages
 from qa.refusal import NOT_IN_DOCUMENTS, is_refusal
 from qa.retrieve import Filters, retrieve
@@ -187,11 +187,12 @@ def answer_passages(index: Index, generator: Generator, question: str, passages:
     style = answer_style(settings, generator)
     pick = pick_sentence(generator, settings, question, passages) \
         if settings.verify or style == "pick" else None
-    if pick is not None and settings.verify and pick.stated < settings.verify_threshold:
+    threshold = refusal_threshold(settings, generator)
+    if pick is not None and settings.verify and pick.stated < threshold:
         answer = refusal(question, passages, generator.name)
         answer.verification = pick.stated
         answer.withheld = (f"no passage sentence states the answer, by the model's reading "
-                           f"(P = {pick.stated:.2f} < {settings.verify_threshold})")
+                           f"(P = {pick.stated:.2f} < {threshold})")
         return answer
     if style == "pick" and pick is not None:
         answer = _picked_answer(index, generator.name, question, passages, pick, strict=strict,

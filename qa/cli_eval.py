@@ -77,6 +77,7 @@ def eval_answer_cmd(
         sample,
     )
     from qa.generators.registry import make_generator
+    from qa.pick import refusal_threshold
 
     with errors():
         settings = settings_for(generator=generator, local_model=local_model, model=model,
@@ -110,7 +111,8 @@ def eval_answer_cmd(
                     sink.close()
     summary = report.summary()
     # what the figures depend on, so a results file says how it was made
-    summary.update(k=settings.k, verify=settings.verify, verify_threshold=settings.verify_threshold,
+    summary.update(k=settings.k, verify=settings.verify,
+                   verify_threshold=refusal_threshold(settings, backend),
                    min_relevance=settings.min_relevance, min_coverage=settings.min_coverage,
                    off_topic=off_topic, seed=seed)
     if as_json:

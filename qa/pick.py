@@ -22,6 +22,7 @@ from qa.prompts import load_template, render
 from qa.settings import Settings
 from qa.types import Passage
 
+DEFAULT_THRESHOLD = 0.8  # the 1.5B's tuned value, for models without their own
 CANDIDATES = 6  # sentences offered; "0".."6" are single tokens for every tokenizer we ship
 # The 1.5B's choice among the offered sentences is only weakly peaked, so it is weighed with
 # the keyword ranking it was offered in: P(i) x (1 - RANK_DECAY)^(rank - 1). On the held-out
@@ -48,6 +49,14 @@ class Pick:
     passage: int  # 1-based passage number
     stated: float  # P(one of the sentences states the answer) = 1 - P("0")
     confidence: float  # P(this sentence) among all choices
+
+
+def refusal_threshold(settings: Settings, generator: object) -> float:
+    """The least P(stated) an answer needs: the setting, else the model's tuned value."""
+    if settings.verify_threshold is not None:
+        return settings.verify_threshold
+    tuned = getattr(generator, "pick_threshold", None)
+    return tuned if isinstance(tuned, float) else DEFAULT_THRESHOLD
 
 
 def candidates(question: str, passages: Sequence[Passage]) -> list[tuple[str, int]]:

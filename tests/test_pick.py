@@ -120,3 +120,15 @@ def test_write_style_generates_after_the_check(index: Index) -> None:
     assert chooser.written and not answer.refused
     assert answer.verification == pytest.approx(0.95)
     assert "42 million dollars" in answer.sentences[0].text
+
+
+def test_threshold_is_the_setting_else_the_models_tuned_value() -> None:
+    from qa.generators.models import KNOWN_MODELS
+    from qa.pick import DEFAULT_THRESHOLD, refusal_threshold
+
+    class Tuned:
+        pick_threshold = KNOWN_MODELS["0.5b"].pick_threshold
+
+    assert refusal_threshold(Settings(), Tuned()) == 0.7
+    assert refusal_threshold(Settings(), ScriptedChooser([1.0])) == DEFAULT_THRESHOLD
+    assert refusal_threshold(Settings(verify_threshold=0.5), Tuned()) == 0.5

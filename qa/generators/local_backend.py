@@ -21,6 +21,7 @@ from qa.generators.models import (
     default_context_window,
     model_available,
     model_title,
+    pick_threshold,
     resolve_model,
 )
 from qa.settings import Settings
@@ -54,6 +55,7 @@ class LocalGenerator:
         self.model_name = settings.local_model
         self.name = f"local:{model_title(self.model_name)}"
         self.context_window = settings.context_window or default_context_window(self.model_name)
+        self.pick_threshold = pick_threshold(self.model_name)
         self.threads = settings.threads or os.cpu_count() or 2
         self.model_path: Path | None = None
         self._llm: Any = None

