@@ -32,7 +32,7 @@ class ModelSpec:
     extra: str  # the pyproject extra that installs the packages
     # qa/pick.py's refusal threshold for this model: the highest P(stated) cut-off that kept
     # false refusals at or under 10% on the held-out SQuAD 2.0 questions (bench/squad_tune.py)
-    pick_threshold: float
+    pick_threshold: float = 0.8
 
     def install_hint(self) -> str:
         return f"pip install 'qa-desk[{self.extra}]'"
