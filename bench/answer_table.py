@@ -44,7 +44,7 @@ def title(data: dict[str, object]) -> str:
     name = name if data["backend"] == "extractive" else f"local {name}"
     threshold = data.get("verify_threshold")
     if threshold is not None and data["backend"] != "extractive":
-        name += f" (pick, threshold {threshold})"
+        name += f" ({data.get('answer_style', 'pick')}, threshold {threshold})"
     return name + (", off-topic" if data.get("off_topic") else "")
 
 

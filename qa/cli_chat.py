@@ -22,7 +22,7 @@ from qa.cli_app import (
     filters_from,
     settings_for,
 )
-from qa.cli_query import BaseUrlOpt, GeneratorOpt, LocalModelOpt, ModelOpt
+from qa.cli_query import BaseUrlOpt, GeneratorOpt, LocalModelOpt, ModelOpt, StyleOpt
 from qa.errors import QAError
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ PROMPT = "qa> "
 def chat(
     k: KOpt = None, since: SinceOpt = None, until: UntilOpt = None, source: SourceOpt = None,
     generator: GeneratorOpt = None, model: ModelOpt = None, base_url: BaseUrlOpt = None,
-    local_model: LocalModelOpt = None,
+    local_model: LocalModelOpt = None, answer_style: StyleOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Drop sentences the citation check "
                                          "cannot support.")] = False,
 ) -> None:
@@ -60,7 +60,8 @@ def chat(
 
     with errors():
         settings = settings_for(k=k, generator=generator, model=model, base_url=base_url,
-                                local_model=local_model, strict=strict or None).settings
+                                local_model=local_model, answer_style=answer_style,
+                                strict=strict or None).settings
         session = ChatSession.open(settings, filters=filters_from(since, until, source))
         try:
             if sys.stdin.isatty() and sys.stdout.isatty():

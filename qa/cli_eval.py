@@ -67,6 +67,7 @@ def eval_answer_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer accuracy, refusals, citation precision/recall, support rate and latency."""
+    from qa.answer import answer_style
     from qa.errors import QAError
     from qa.evaluate_answer import (
         Outcome,
@@ -111,7 +112,8 @@ def eval_answer_cmd(
                     sink.close()
     summary = report.summary()
     # what the figures depend on, so a results file says how it was made
-    summary.update(k=settings.k, verify=settings.verify,
+    summary.update(k=settings.k, answer_style=answer_style(settings, backend),
+                   verify=settings.verify,
                    verify_threshold=refusal_threshold(settings, backend),
                    min_relevance=settings.min_relevance, min_coverage=settings.min_coverage,
                    off_topic=off_topic, seed=seed)

@@ -32,6 +32,9 @@ BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compa
                                                 "\\[env: QA_BASE_URL, OPENAI_BASE_URL].")]
 LocalModelOpt = Annotated[str | None, typer.Option(
     "--local-model", help="Embedded model: 0.5b, 1.5b or a .gguf path \\[env: QA_LOCAL_MODEL].")]
+StyleOpt = Annotated[str | None, typer.Option(
+    "--answer-style", help="pick: the model picks the passage sentence that states the answer; "
+    "write: it writes the answer; auto: pick for embedded models \\[env: QA_ANSWER_STYLE].")]
 
 
 @app.command()
@@ -39,7 +42,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="Your question.")],
     k: KOpt = None, since: SinceOpt = None, until: UntilOpt = None, source: SourceOpt = None,
     generator: GeneratorOpt = None, model: ModelOpt = None, base_url: BaseUrlOpt = None,
-    local_model: LocalModelOpt = None,
+    local_model: LocalModelOpt = None, answer_style: StyleOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Drop sentences the citation check "
                                          "cannot support.")] = False,
     as_json: JsonOpt = False,
@@ -53,7 +56,8 @@ def ask(
 
     with errors():
         settings = settings_for(k=k, generator=generator, model=model, base_url=base_url,
-                                local_model=local_model, strict=strict or None).settings
+                                local_model=local_model, answer_style=answer_style,
+                                strict=strict or None).settings
         index = Index(settings)
         backend = make_generator(settings)
         options = AskOptions(k=settings.k, filters=filters_from(since, until, source),

@@ -92,6 +92,8 @@ def test_errors_are_one_line_not_tracebacks(env: dict[str, str]) -> None:
     assert code != 0 and "YYYY-MM-DD" in err and "Traceback" not in err
     code, _, err = run("docs", "show", "nope")
     assert code != 0 and "no such document" in err
+    code, _, err = run("ask", "anything", "--answer-style", "guess")
+    assert code != 0 and "'pick'" in err and "Traceback" not in err
 
 
 def test_help_is_fast_and_imports_nothing_heavy(env: dict[str, str]) -> None:
