@@ -62,7 +62,10 @@ def eval_answer_cmd(
     local_model: Annotated[str | None, typer.Option("--local-model")] = None,
     model: Annotated[str | None, typer.Option("--model")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url")] = None,
-    details: Annotated[Path | None, typer.Option(help="Write one JSON line per question.")]
+    answer_style: Annotated[str | None, typer.Option(
+        "--answer-style", help="auto | pick | write (see qa ask --help).")] = None,
+    details: Annotated[Path | None, typer.Option(help="Write one JSON line per question, as "
+                                                 "each is answered.")]
     = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -82,7 +85,7 @@ def eval_answer_cmd(
 
     with errors():
         settings = settings_for(generator=generator, local_model=local_model, model=model,
-                                base_url=base_url, k=k).settings
+                                base_url=base_url, k=k, answer_style=answer_style).settings
         if squad:
             docs, items = read_squad(squad)
             name = f"squad-{squad.stem}"

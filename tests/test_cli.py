@@ -122,3 +122,16 @@ def test_readme_commands_run(env: dict[str, str], tmp_path: Path) -> None:
                                 capture_output=True, text=True, env=env, cwd=tmp_path,
                                 timeout=120)
         assert result.returncode == 0, (command, result.stderr)
+
+
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(env: dict[str, str],
+                                                               tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"n{i}.txt").write_text(f"Note {i}: the Tern bridge opened on March {i + 1}.\n")
+    code, _, err = run("ingest", str(docs))
+    lines = [line for line in err.splitlines() if line.startswith("ingesting ")]
+    assert code == 0 and lines and lines[-1].startswith("ingesting 3/3 (")
+    code, _, err = run("ingest", str(docs), "--json")  # --json: stdout for scripts, no chatter
+    assert code == 0 and "ingesting" not in err
