@@ -184,7 +184,7 @@ def answer_passages(index: Index, generator: Generator, question: str, passages:
         answer = refusal(question, passages, generator.name)
         answer.withheld = off_topic
         return answer
-    style = answer_style(settings, generator)
+    style = resolve_answer_style(settings, generator)
     pick = pick_sentence(generator, settings, question, passages) \
         if settings.verify or style == "pick" else None
     threshold = refusal_threshold(settings, generator)
@@ -213,7 +213,7 @@ def answer_passages(index: Index, generator: Generator, question: str, passages:
     return answer
 
 
-def answer_style(settings: Settings, generator: Generator) -> str:
+def resolve_answer_style(settings: Settings, generator: Generator) -> str:
     """"pick" or "write". auto picks for the embedded models: on SQuAD 2.0 the 1.5B's pick
     held the answer far more often than its written answer (docs/benchmarks.md)."""
     if settings.answer_style != "auto":

@@ -70,7 +70,7 @@ def eval_answer_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer accuracy, refusals, citation precision/recall, support rate and latency."""
-    from qa.answer import answer_style
+    from qa.answer import resolve_answer_style
     from qa.errors import QAError
     from qa.evaluate_answer import (
         Outcome,
@@ -115,7 +115,7 @@ def eval_answer_cmd(
                     sink.close()
     summary = report.summary()
     # what the figures depend on, so a results file says how it was made
-    summary.update(k=settings.k, answer_style=answer_style(settings, backend),
+    summary.update(k=settings.k, answer_style=resolve_answer_style(settings, backend),
                    verify=settings.verify,
                    verify_threshold=refusal_threshold(settings, backend),
                    min_relevance=settings.min_relevance, min_coverage=settings.min_coverage,
