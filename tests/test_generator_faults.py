@@ -179,3 +179,20 @@ def test_context_window_table() -> None:
     assert context_window_for("gpt-4.1-nano") == 1_000_000
     assert context_window_for("local") == 8192
     assert make("http://127.0.0.1:9/v1", context_window=2048).context_window == 2048
+
+
+CHOOSE = [{"role": "user", "content": "Which sentence? Reply 0, 1 or 2."}]
+
+
+def test_choices_without_logprobs_step_aside(stub_server: StubServer) -> None:
+    """Servers that ignore logprobs, or reject them with 400, get no reading check (None)
+    rather than a failed answer; other errors still surface."""
+    stub_server.script(ok("1"), fail(400, "logprobs is not supported"),
+                       fail(401, "Incorrect API key provided", code="invalid_api_key"))
+    gen = make(stub_server.url, max_retries=0)
+    assert gen.choice_probabilities(CHOOSE, ["0", "1", "2"]) is None
+    assert gen.choice_probabilities(CHOOSE, ["0", "1", "2"]) is None
+    with pytest.raises(GeneratorError):
+        gen.choice_probabilities(CHOOSE, ["0", "1", "2"])
+    first = stub_server.chat_requests()[0].body
+    assert first["logprobs"] is True and first["max_tokens"] == 1 and not first.get("stream")

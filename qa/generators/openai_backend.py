@@ -155,6 +155,8 @@ class OpenAIGenerator:
             response = self.client.chat.completions.create(
                 model=self.model, messages=messages,  # type: ignore[arg-type]
                 max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=20)
+        except openai.BadRequestError:
+            return None  # a server that rejects logprobs: answer without the check
         except openai.APIError as exc:
             raise self.translate(exc) from exc
         choice = response.choices[0] if response.choices else None
