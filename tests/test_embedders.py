@@ -214,3 +214,24 @@ def test_openai_unreachable_endpoint() -> None:
     emb = _openai(f"http://127.0.0.1:{free_port()}/v1")
     with pytest.raises(EmbedderError, match="cannot reach the embedding endpoint"):
         emb.embed(["hello"])
+
+
+def test_batches_respect_the_token_budget(minilm: MiniLMEmbedder,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from vectorstore import minilm as module
+
+    shapes: list[tuple[int, int]] = []
+    real_run = MiniLMEmbedder._run
+
+    def recording_run(session: object, encodings: list[object]) -> object:
+        result = real_run(session, encodings)
+        shapes.append((len(encodings), max(len(e.ids) for e in encodings)))  # type: ignore[attr-defined]
+        return result
+
+    monkeypatch.setattr(MiniLMEmbedder, "_run", staticmethod(recording_run))
+    texts = ["short note"] * 40 + ["a long passage about oil prices " * 60] * 5
+    vectors = minilm.embed(texts)
+    assert vectors.shape == (45, 384) and sum(n for n, _ in shapes) == 45
+    assert all(n <= minilm.batch_size for n, _ in shapes)
+    assert all(n * width <= module.MAX_BATCH_TOKENS or n == 1 for n, width in shapes)
+    assert max(n for n, _ in shapes) > 2  # short texts still share batches
