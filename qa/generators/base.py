@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 from qa.types import Passage
 
-Task = Literal["answer", "brief", "condense", "pick"]
+Task = Literal["answer", "brief", "condense"]
 
 
 @dataclass
