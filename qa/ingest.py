@@ -65,7 +65,7 @@ class Ingestor:
         self.index = index
         self.progress = progress
         self.report = IngestReport()
-        self._pending: list[_Pending] = []
+        self._pending: dict[str, _Pending] = {}  # by doc_id: a duplicate is one lookup
         self._pending_chunks = 0
         # (key, doc_id, doc_id the key held before) waiting for doc_id's flush
         self._links: list[tuple[str, str, str | None]] = []
@@ -114,7 +114,7 @@ class Ingestor:
         if stored and stored[1] == doc.sha256:
             self.report.unchanged += 1
             return
-        queued = any(p.doc.doc_id == doc.doc_id for p in self._pending)
+        queued = doc.doc_id in self._pending
         if queued or manifest.has_doc(doc.doc_id):
             # Same content already stored (or queued) under another key: record the key only,
             # then drop what the key held before if nothing else points at it. A queued
@@ -129,13 +129,13 @@ class Ingestor:
             return
         settings = self.index.settings
         chunks = chunk_document(doc, size=settings.chunk_tokens, overlap=settings.chunk_overlap)
-        self._pending.append(_Pending(doc, chunks, stored[0] if stored else None))
+        self._pending[doc.doc_id] = _Pending(doc, chunks, stored[0] if stored else None)
         self._pending_chunks += len(chunks)
 
     def _flush(self) -> None:
         if not self._pending:
             return
-        batch, self._pending, self._pending_chunks = self._pending, [], 0
+        batch, self._pending, self._pending_chunks = list(self._pending.values()), {}, 0
         chunks = [c for p in batch for c in p.chunks]
         if chunks:
             docs = {p.doc.doc_id: p.doc for p in batch}
