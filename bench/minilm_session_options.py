@@ -42,8 +42,8 @@ def run_variant(name: str, folder: Path, start: int, stop: int) -> dict[str, Any
     import numpy as np
     import onnxruntime as ort
 
-    from qa.chunk import chunk_document
-    from qa.ingest import embedding_text
+    from qa.ingest.chunker import chunk_document
+    from qa.ingest.pipeline import embedding_text
     from qa.settings import Settings
     from vectorstore.minilm import load_tokenizer, model_file
 

@@ -1,4 +1,4 @@
-"""Reuters-21578 (original SGML, latin-1) -> `qa.types.Document`s, for benchmarks and tests.
+"""Reuters-21578 (original SGML, latin-1) -> `qa.records.Document`s, for benchmarks and tests.
 
 Each `<REUTERS ... NEWID="n">` element holds `<DATE>26-FEB-1987 15:01:01.79</DATE>`, a `<TITLE>`
 and a `<BODY>` (stories without a body, 2,535 of the 21,578, are skipped). Entities are decoded
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from qa.types import Document
+from qa.records import Document
 
 SUBDIR = Path("eval") / "reuters21578"
 KEY_PREFIX = "reuters21578/"

@@ -16,9 +16,9 @@ import json
 import sys
 from pathlib import Path
 
-from qa.evaluate_answer import Outcome, eval_answers, outcome_record, read_squad, sample
+from qa.eval.answers import Outcome, eval_answers, outcome_record, read_squad, sample
+from qa.eval.metrics import contains_answer
 from qa.generators.registry import make_generator
-from qa.metrics import contains_answer
 from qa.settings import load_settings
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/eval/squad2-dev-5articles" \

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.records import Citation, Passage, Sentence
 from qa.refusal import is_refusal
 from qa.text import STOPWORDS, light_stem, split_sentences, words
-from qa.types import Citation, Passage, Sentence
 
 if TYPE_CHECKING:
     import numpy.typing as npt

@@ -1,9 +1,29 @@
 """One small error tree. Backends translate library errors into these; the CLI prints one line.
 
-Every error carries a `fix`: what the user should do next. `str(err)` is the one-line message.
+Every error carries a `fix`: what the user should do next, naming a flag, setting or command
+that exists (a test checks). `str(err)` is the one-line message.
+
+    QAError
+     ├── ConfigError            a setting, config file or prompt template is wrong (exit 2)
+     ├── LoadError              one input file or record (keeps `path`, `reason`)
+     ├── StoreError             the store is missing, corrupt, foreign or unreachable
+     │    └── EmbedderMismatch  a collection built by another embedder
+     └── BackendError           a model service failed (keeps `endpoint`, `failure`,
+          │                     `status_code`, `retryable`)
+          ├── EmbedderError
+          └── GeneratorError
+               ├── GeneratorUnavailable  the backend is not installed or configured
+               └── IncompleteAnswer      a stream broke off (keeps `partial`)
 """
 
 from __future__ import annotations
+
+from typing import Literal
+
+# What went wrong talking to a service: the request timed out, the connection failed, the
+# server answered an error status, or something else (a broken reply, a missing package).
+Failure = Literal["timeout", "connection", "status", "other"]
+RETRYABLE_STATUS = frozenset({408, 409, 429})  # and every 5xx, as openai-python retries them
 
 
 class QAError(Exception):
@@ -43,11 +63,32 @@ class EmbedderMismatch(StoreError):
     """A collection built by one embedder was opened with another."""
 
 
-class EmbedderError(QAError):
+class BackendError(QAError):
+    """A model service (an embedder or a generator) failed. Keeps what retry logic and messages
+    need, so callers ask the error, not its text (as openai-python and httpx do)."""
+
+    def __init__(self, message: str, *, fix: str = "", endpoint: str = "",
+                 failure: Failure = "other", status_code: int | None = None) -> None:
+        super().__init__(message, fix=fix)
+        self.endpoint = endpoint
+        self.failure = failure
+        self.status_code = status_code
+
+    @property
+    def retryable(self) -> bool:
+        """Whether the same request may succeed later (timeouts, lost connections, 408/409/429,
+        5xx); a bad key, an unknown model or a broken request will not."""
+        if self.failure in ("timeout", "connection"):
+            return True
+        code = self.status_code
+        return code is not None and (code in RETRYABLE_STATUS or code >= 500)
+
+
+class EmbedderError(BackendError):
     """The embedder could not run (model file missing, endpoint failure)."""
 
 
-class GeneratorError(QAError):
+class GeneratorError(BackendError):
     """A language-model backend failed (connection, timeout, HTTP status, broken stream)."""
 
 
@@ -58,6 +99,8 @@ class GeneratorUnavailable(GeneratorError):
 class IncompleteAnswer(GeneratorError):
     """A streamed answer stopped before the model finished; the partial text is kept."""
 
-    def __init__(self, message: str, partial: str, *, fix: str = "") -> None:
-        super().__init__(message, fix=fix)
+    def __init__(self, message: str, partial: str, *, fix: str = "", endpoint: str = "",
+                 failure: Failure = "other", status_code: int | None = None) -> None:
+        super().__init__(message, fix=fix, endpoint=endpoint, failure=failure,
+                         status_code=status_code)
         self.partial = partial

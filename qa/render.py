@@ -1,23 +1,32 @@
-"""Showing answers and passages: rich text for people, plain text for pipes, JSON for scripts."""
+"""Showing answers, passages and documents: rich text for people, plain text for pipes, markdown
+for saved transcripts, JSON for scripts. Every command and the chat render through here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
-from qa.types import Answer, Citation, Passage
+from qa.records import Answer, Chunk, Citation, DocInfo, Passage
 
 UNSUPPORTED_MARK = "⚠"
 
 
-def passage_label(passage: Passage) -> str:
+def _where(passage: Passage) -> tuple[str, str, str]:
+    """(date or "undated", path or doc id, page suffix) of a passage."""
     doc = passage.doc
     when = doc.published.isoformat() if doc.published else "undated"
     where = doc.keys[0] if doc.keys else doc.doc_id
-    page = f", p. {passage.chunk.page}" if passage.chunk.page else ""
-    return f"{doc.title} — {doc.source}, {when} — {where}{page}"
+    return when, where, str(passage.chunk.page) if passage.chunk.page else ""
+
+
+def passage_label(passage: Passage) -> str:
+    when, where, page = _where(passage)
+    return f"{passage.doc.title} — {passage.doc.source}, {when} — {where}" + \
+        (f", p. {page}" if page else "")
 
 
 def answer_text(answer: Answer) -> Text:
@@ -74,6 +83,115 @@ def print_answer(console: Console, answer: Answer, *, header: bool = True) -> No
         console.print()
         console.print("Sources", style="bold")
         console.print(sources_text(answer), end="")
+
+
+def compact_sources(answer: Answer) -> Text:
+    """One dim `[n] label` line per cited passage (chat's footer)."""
+    out = Text()
+    for number in cited_numbers(answer):
+        out.append(f"[{number}] ", style="bold cyan")
+        out.append(passage_label(answer.passages[number - 1]) + "\n", style="dim")
+    return out
+
+
+def print_chat_answer(console: Console, answer: Answer) -> None:
+    """The checked answer ([n] highlighted, unsupported sentences dimmed), a footer naming the
+    backend and support, why anything was withheld, and the cited sources."""
+    console.print(answer_text(answer))
+    footer = " · ".join(p for p in (answer.backend, support_line(answer)) if p)
+    console.print(Text(footer, style="dim"))
+    if answer.withheld:
+        console.print(Text(f"withheld: {answer.withheld}", style="dim"))
+    sources = compact_sources(answer)
+    if sources:
+        console.print(sources, end="", soft_wrap=True)  # paths stay whole for copying
+
+
+def print_passage(console: Console, answer: Answer, number: int) -> None:
+    """Passage `number` of `answer` in full, with its document, the cited spans highlighted."""
+    passage = answer.passages[number - 1]
+    when, where, page = _where(passage)
+    console.print(Text(f"[{number}] {passage.doc.title}", style="bold"))
+    console.print(Text(f"{passage.doc.source} · {when} · {where}" + (f" · p. {page}" if page
+                                                                   else ""), style="dim"))
+    body = Text(passage.text)
+    spans = spans_for(answer, number)
+    for start, end in spans:
+        body.stylize("bold yellow reverse", start, end)
+    console.print(body)
+    if not spans:
+        console.print("(retrieved, not cited in the answer)", style="dim")
+
+
+def print_search_results(console: Console, passages: list[Passage]) -> None:
+    if not passages:
+        console.print("no passages found")
+    for i, p in enumerate(passages, 1):
+        scores = f"score {p.score:.4f}"
+        if p.dense_score is not None:
+            scores += f" · dense {p.dense_score:.3f}"
+        if p.keyword_score is not None:
+            scores += f" · bm25 {p.keyword_score:.2f}"
+        console.print(Text.assemble((f"[{i}] ", "bold cyan"), passage_label(p), "  ",
+                                    (scores, "dim")))
+        console.print(Text("    " + " ".join(p.text.split())[:400], style="italic"))
+
+
+# -- documents and settings -----------------------------------------------------------------------
+def docs_table(docs: Sequence[DocInfo]) -> Table:
+    table = Table("id", "published", "source", "title", "chunks", box=None, header_style="bold")
+    for doc in docs:
+        table.add_row(doc.doc_id[:12], doc.published.isoformat() if doc.published else "-",
+                      Text(doc.source), Text(doc.title[:70]), str(doc.chunk_count))
+    return table
+
+
+def print_document(console: Console, doc: DocInfo, chunks: Sequence[Chunk] | None) -> None:
+    """A document's metadata, one field a line; with `chunks`, each chunk's span and text."""
+    for key, value in doc_json(doc).items():
+        console.print(Text.assemble((f"{key:>12}", "bold"), " ", str(value)))
+    for chunk in chunks or ():
+        page = f" page {chunk.page}" if chunk.page else ""
+        console.print(Text.assemble("\n", (f"chunk {chunk.ordinal}", "cyan"), " ",
+                                    (f"chars {chunk.start}-{chunk.end}{page}", "dim")))
+        console.print(Text(chunk.text))
+
+
+def settings_table(rows: Sequence[tuple[str, str, str]]) -> Table:
+    table = Table("setting", "value", "from", box=None, header_style="bold")
+    for name, value, origin in rows:
+        table.add_row(name, Text(value), origin)
+    return table
+
+
+# -- markdown (saved transcripts) -----------------------------------------------------------------
+def answer_markdown(answer: Answer) -> str:
+    parts = []
+    for sentence in answer.sentences:
+        marks = "".join(f" [{n}]" for n in sorted({c.number for c in sentence.citations}))
+        flag = "" if sentence.supported else f" *({UNSUPPORTED_MARK} unsupported)*"
+        parts.append(sentence.text + marks + flag)
+    text = " ".join(parts)
+    return text + (" **[cut short: the answer is incomplete]**" if not answer.complete else "")
+
+
+def sources_markdown(answer: Answer) -> list[str]:
+    """`- [n] label` lines with the cited quotes below them; [] when nothing is cited."""
+    lines = []
+    for number in cited_numbers(answer):
+        lines.append(f"- [{number}] {passage_label(answer.passages[number - 1])}")
+        for start, end in spans_for(answer, number):
+            quote = " ".join(answer.passages[number - 1].text[start:end].split())
+            lines.append(f"  > {quote}")
+    return lines
+
+
+# -- JSON -----------------------------------------------------------------------------------------
+def doc_json(doc: DocInfo) -> dict[str, Any]:
+    return {"doc_id": doc.doc_id, "title": doc.title, "source": doc.source,
+            "published": doc.published.isoformat() if doc.published else None,
+            "url": doc.url, "external_id": doc.external_id, "paths": list(doc.keys),
+            "chunks": doc.chunk_count, "sha256": doc.sha256}
 
 
 def citation_json(citation: Citation, passage: Passage) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Hybrid retrieval: dense (Chroma) + keyword (BM25), fused by reciprocal rank fusion.
 
-RRF with a small constant (settings.fusion_k, default 10) held up on corpora where the dense
-model is much weaker than BM25 (see ../shared/OFFLINE.md); equal-weight RRF with k=60 did not.
-Filters (published date range, sources) apply to both sides before fusion.
+RRF with a small constant (`fusion_k`: settings.fusion_k, default 10) held up on corpora where the
+dense model is much weaker than BM25 (see ../shared/OFFLINE.md); equal-weight RRF with k=60 did
+not.
+Filters (published date range, sources) apply to both sides before fusion, by one rule: a date
+bound keeps only documents whose date is known and in range (vectorstore/manifest.py).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from qa.index import Index
-from qa.manifest import date_to_int
-from qa.types import Passage
+from qa.records import Passage
+from vectorstore.index import Index
+from vectorstore.manifest import date_to_int
 
 Mode = Literal["hybrid", "dense", "keyword"]
 CANDIDATES = 100  # per side, before fusion
+FUSION_K = 10  # the default of settings.fusion_k
 
 
 @dataclass(frozen=True)
@@ -30,8 +33,8 @@ class Filters:
 
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
-        if self.since:
-            clauses.append({"published": {"$gte": date_to_int(self.since)}})
+        if self.since or self.until:  # undated documents (0) pass no date filter
+            clauses.append({"published": {"$gte": date_to_int(self.since) or 1}})
         if self.until:
             clauses.append({"published": {"$lte": date_to_int(self.until)}})
         if self.sources:
@@ -41,20 +44,7 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def allowed_chunks(index: Index, filters: Filters) -> set[str]:
-    """Chunk ids passing the filters, from the manifest (for the keyword side)."""
-    sql = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) WHERE 1=1"
-    args: list[Any] = []
-    if filters.since:
-        sql += " AND d.published >= ?"
-        args.append(filters.since.isoformat())
-    if filters.until:
-        sql += " AND d.published IS NOT NULL AND d.published <= ?"
-        args.append(filters.until.isoformat())
-    if filters.sources:
-        sql += f" AND d.source IN ({','.join('?' * len(filters.sources))})"
-        args.extend(filters.sources)
-    return {row[0] for row in index.manifest.db.execute(sql, args)}
+NO_FILTERS = Filters()
 
 
 def rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
@@ -65,8 +55,9 @@ def rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
     return fused
 
 
-def retrieve(index: Index, query: str, *, k: int, filters: Filters = Filters(),
-             mode: Mode = "hybrid", candidates: int = CANDIDATES) -> list[Passage]:
+def retrieve(index: Index, query: str, *, k: int, filters: Filters = NO_FILTERS,
+             mode: Mode = "hybrid", candidates: int = CANDIDATES,
+             fusion_k: int = FUSION_K) -> list[Passage]:
     """The top-k passages for `query`, best first."""
     if not query.strip():
         return []
@@ -76,14 +67,16 @@ def retrieve(index: Index, query: str, *, k: int, filters: Filters = Filters(),
         vector = index.embedder.embed([query])[0]
         dense = index.vectors.query(vector, candidates, where=filters.chroma_where())
     if mode in ("hybrid", "keyword"):
-        allowed = allowed_chunks(index, filters) if filters else None
+        allowed = index.manifest.chunk_ids_where(
+            since=filters.since, until=filters.until, sources=filters.sources) \
+            if filters else None
         keyword = index.keyword.search(query, candidates, allowed=allowed)
     if mode == "dense":
         fused = dict(dense)
     elif mode == "keyword":
         fused = dict(keyword)
     else:
-        fused = rrf([[c for c, _ in dense], [c for c, _ in keyword]], index.settings.fusion_k)
+        fused = rrf([[c for c, _ in dense], [c for c, _ in keyword]], fusion_k)
     top = sorted(fused, key=lambda c: -fused[c])[:k]
     return build_passages(index, top, fused, dict(dense), dict(keyword))
 

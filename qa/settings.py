@@ -170,15 +170,28 @@ def load_settings(flags: dict[str, Any] | None = None) -> LoadedSettings:
     return LoadedSettings(settings=settings, origins=origins, config_file=path)
 
 
+# Settings that fall back to the openai client's own variables when unset.
+OPENAI_FALLBACKS = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY"}
+
+
+def _mask(secret: str) -> str:
+    return (secret[:3] + "…" + secret[-2:]) if len(secret) > 8 else "****"
+
+
 def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
-    """(name, value, origin) rows with secrets masked."""
+    """(name, value, origin) rows with secrets masked. A value in use that came from
+    OPENAI_BASE_URL / OPENAI_API_KEY is shown with that variable as its origin."""
     rows = []
     for name in Settings.model_fields:
         value = getattr(loaded.settings, name)
+        origin = loaded.origins[name]
+        fallback = OPENAI_FALLBACKS.get(name)
+        if value is None and fallback and os.environ.get(fallback):
+            value, origin = os.environ[fallback], f"env {fallback}"
+            value = SecretStr(value) if name == "api_key" else value
         if isinstance(value, SecretStr):
-            secret = value.get_secret_value()
-            shown = (secret[:3] + "…" + secret[-2:]) if len(secret) > 8 else "****"
+            shown = _mask(value.get_secret_value())
         else:
             shown = "" if value is None else str(value)
-        rows.append((name, shown, loaded.origins[name]))
+        rows.append((name, shown, origin))
     return rows

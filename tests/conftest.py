@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -16,7 +18,13 @@ from pathlib import Path
 import pytest
 from llm_servers import free_port, stop_process
 
+from qa.ingest.pipeline import ingest_paths
 from qa.settings import Settings
+from qa.store import open_index
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+QA = Path(sys.executable).parent / "qa"  # the installed console script
 
 # The LLM fixtures (a real llama.cpp server, the packaged 0.5B model, a fault-injecting stub).
 # tests/ has no __init__.py, so pytest puts it on sys.path and the module imports by name.
@@ -51,6 +59,62 @@ def _tail(path: Path, chars: int = 2000) -> str:
         return path.read_text(errors="replace")[-chars:]
     except OSError:
         return ""
+
+
+# ---------------------------------------------------------------------------- environment
+
+
+@pytest.fixture
+def qa_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The one environment scrub: no QA_* or OPENAI_* variable of the developer's leaks in, the
+    config dir and working folder are the test's own, the store is `tmp_path/store` and the
+    generator extractive. Returns the environment for subprocesses."""
+    for name in list(os.environ):
+        if name.startswith(("QA_", "OPENAI_")):
+            monkeypatch.delenv(name)
+    values = {"QA_STORE": str(tmp_path / "store"), "QA_CACHE_DIR": str(tmp_path / "cache"),
+              "QA_GENERATOR": "extractive", "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(tmp_path)
+    return dict(os.environ)
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """Python's Ctrl-C handler for the test. Started in the background (`make test &`, nohup,
+    many CI runners), the process inherits SIGINT ignored, and a test that presses Ctrl-C would
+    wait forever for a KeyboardInterrupt."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# ---------------------------------------------------------------------------- the seeded store
+
+
+@pytest.fixture(scope="session")
+def seeds_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of seeds/ (so the stored keys are the test's own paths)."""
+    folder = tmp_path_factory.mktemp("seeds") / "seeds"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seeded_store(seeds_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one seeded store, embedded, built once: seeds/ ingested with default settings.
+    Tests read it; a test that writes builds its own."""
+    store = tmp_path_factory.mktemp("seeded") / "store"
+    index = open_index(Settings(store=store))
+    try:
+        report = ingest_paths(index, [seeds_folder])
+    finally:
+        index.close()
+    assert report.added == 1 and report.failed == 0
+    return store
 
 
 # ---------------------------------------------------------------------------- Chroma

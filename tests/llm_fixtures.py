@@ -1,7 +1,8 @@
 """Pytest fixtures for the language-model backends. Loaded by tests/conftest.py as a plugin
 (`pytest_plugins = ["llm_fixtures"]`), so the session-scoped ones are shared by every module.
 
-- `model_cache_dir`     session: a temporary QA cache folder (joined GGUF files live here)
+- `model_cache_dir`     session: the user's qa cache folder: the 0.5B is joined there once and
+                        reused by later runs, as `qa` itself does
 - `small_model_path`    session: the 0.5B GGUF joined from its packages and sha256-verified
 - `small_local_generator` session: a loaded `LocalGenerator` on the 0.5B model
 - `llama_server`        session: base URL (…/v1) of a real llama.cpp server on the 0.5B model,
@@ -24,7 +25,7 @@ from llm_servers import LlamaServer, StubServer
 from qa.errors import GeneratorUnavailable
 from qa.generators.local_backend import LocalGenerator, llama_cpp_installed
 from qa.generators.models import resolve_model
-from qa.settings import Settings
+from qa.settings import Settings, default_cache
 
 __all__ = ["model_cache_dir", "small_model_path", "small_local_generator", "llama_server",
            "stub_server", "stub_server_session"]
@@ -37,8 +38,10 @@ def _missing(reason: str) -> NoReturn:
 
 
 @pytest.fixture(scope="session")
-def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("qa-model-cache")
+def model_cache_dir() -> Path:
+    """Persistent: joining and hashing the 491 MB model costs seconds every session otherwise.
+    `resolve_model` re-verifies a joined file against its packages, so a stale one is rejoined."""
+    return default_cache()
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,15 @@
 """Language-model servers for tests, all on 127.0.0.1: a real llama.cpp server subprocess and a
 scripted OpenAI-compatible stub (stdlib http.server in a thread) for injecting faults.
 
-The stub answers `POST /v1/chat/completions` from a queue of `Reply` objects (one per request,
-so the client's retries consume the queue); with the queue empty it answers "ok". Every request
-is recorded with its arrival time, so tests can check retries and the waits between them.
+The stub answers `POST /v1/chat/completions` and `POST /v1/embeddings` from one queue of `Reply`
+objects (one per request, so the client's retries consume the queue); with the queue empty it
+answers "ok" (chat) or fake vectors (embeddings). Every request is recorded with its arrival time
+and headers, so tests can check retries, the waits between them and the key that was sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import socket
@@ -46,15 +48,23 @@ def stop_process(proc: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
 
 @dataclass
 class Reply:
-    """One scripted response. `pieces` are streamed as SSE deltas when the client streams."""
+    """One scripted response. `pieces` are streamed as SSE deltas when the client streams.
+
+    For `/v1/embeddings`, a status below 400 returns `fake_vector(text, dimension)` for each
+    input, in reversed order with the right `index` (clients must sort by index); `per_token`
+    returns a list of vectors per input instead, as a server without pooling does.
+    """
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     error: dict[str, Any] | None = None  # JSON error body for status >= 400
     pieces: tuple[str, ...] = ("ok",)
     delay: float = 0.0  # seconds before anything is sent
+    piece_delay: float = 0.01  # seconds between streamed pieces (a slow model: press Ctrl-C)
     cut_after: int | None = None  # stream this many pieces, then drop the connection
     finish_reason: str | None = "stop"  # None: end the stream cleanly but never finish
+    dimension: int = 8  # width of embedding vectors
+    per_token: bool = False  # embeddings: a 2-D list (one vector per token) for each input
 
 
 def ok(*pieces: str) -> Reply:
@@ -65,6 +75,16 @@ def fail(status: int, message: str, *, code: str | None = None,
          headers: dict[str, str] | None = None) -> Reply:
     body = {"error": {"message": message, "type": "stub_error", "code": code}}
     return Reply(status=status, error=body, headers=headers or {})
+
+
+def fake_vector(text: str, dimension: int = 8) -> list[float]:
+    """The stub's embedding of `text`: deterministic, derived from a hash, deliberately not of
+    unit length and never zero."""
+    return [b - 127.5 for b in hashlib.shake_256(text.encode()).digest(dimension)]
+
+
+CHAT_PATH = "/v1/chat/completions"
+EMBEDDINGS_PATH = "/v1/embeddings"
 
 
 @dataclass
@@ -121,7 +141,10 @@ class StubServer:
             return self.replies.pop(0) if self.replies else ok()
 
     def chat_requests(self) -> list[Seen]:
-        return [s for s in self.seen if s.path == "/v1/chat/completions"]
+        return [s for s in self.seen if s.path == CHAT_PATH]
+
+    def embedding_requests(self) -> list[Seen]:
+        return [s for s in self.seen if s.path == EMBEDDINGS_PATH]
 
     def sleep(self, seconds: float) -> None:
         self._stopping.wait(seconds)
@@ -147,7 +170,7 @@ def _make_handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
             body = json.loads(raw or b"{}")
             seen = Seen(time.monotonic(), self.path, body,
                         {k.lower(): v for k, v in self.headers.items()})
-            if self.path != "/v1/chat/completions":
+            if self.path not in (CHAT_PATH, EMBEDDINGS_PATH):
                 self._json(404, {"error": {"message": "no such route", "code": None}})
                 return
             reply = stub.next_reply(seen)
@@ -155,6 +178,8 @@ def _make_handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
                 stub.sleep(reply.delay)
             if reply.status >= 400:
                 self._json(reply.status, reply.error or {}, reply.headers)
+            elif self.path == EMBEDDINGS_PATH:
+                self._embeddings(reply, body)
             elif body.get("stream"):
                 self._sse(reply, str(body.get("model", "")))
             else:
@@ -163,6 +188,23 @@ def _make_handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
                                  "model": body.get("model", ""), "choices": [
                                      {"index": 0, "message": message,
                                       "finish_reason": reply.finish_reason}]})
+
+        def _embeddings(self, reply: Reply, body: dict[str, Any]) -> None:
+            inputs = body.get("input", [])
+            if not isinstance(inputs, list) or (inputs and isinstance(inputs[0], int)):
+                inputs = [inputs]  # one string, or one list of token ids
+            texts = [item if isinstance(item, str) else json.dumps(item) for item in inputs]
+            data: list[dict[str, Any]] = []
+            for index, text in enumerate(texts):
+                embedding: list[Any] = fake_vector(text, reply.dimension)
+                if reply.per_token:
+                    embedding = [fake_vector(f"{text}#{n}", reply.dimension) for n in range(2)]
+                data.append({"object": "embedding", "index": index, "embedding": embedding})
+            data.reverse()  # clients must order by `index`, not by position
+            self._json(reply.status, {"object": "list", "data": data,
+                                      "model": body.get("model", ""),
+                                      "usage": {"prompt_tokens": len(texts),
+                                                "total_tokens": len(texts)}}, reply.headers)
 
         def _json(self, status: int, payload: dict[str, Any],
                   headers: dict[str, str] | None = None) -> None:
@@ -199,7 +241,7 @@ def _make_handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
                     return
                 event({"content": piece} if number else {"role": "assistant", "content": piece},
                       None)
-                time.sleep(0.01)
+                stub.sleep(reply.piece_delay)
             if reply.finish_reason is not None:
                 event({}, reply.finish_reason)
             self._chunk(b"data: [DONE]\n\n")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.answer import answer_from_quote, split_quote_first
-from qa.types import Chunk, DocInfo, Passage
+from qa.answer.ask import answer_from_quote, split_quote_first
+from qa.records import Chunk, DocInfo, Passage
 
 TEXT = ("Wang said the most urgent task is to achieve an immediate cease-fire in Gaza. "
         "Wang emphasized that any solution must adhere to the two-state solution.")
@@ -53,7 +53,7 @@ def test_a_quote_not_in_its_passage_changes_nothing() -> None:
 
 
 def test_off_topic_needs_both_signals_to_fail() -> None:
-    from qa.answer import off_topic_reason
+    from qa.answer.ask import off_topic_reason
 
     p = passage("Henry Kissinger died on Nov 29 at the age of 100.")
     p.dense_score = 0.16  # short questions score low against long chunks...

@@ -4,9 +4,7 @@ interrupted at a given moment are small scripted `Generator`s; everything else i
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import signal
 import threading
 import time
@@ -16,54 +14,34 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from scripted import Scripted
 from typer.testing import CliRunner
 
-from qa.chat import ChatSession, carry_context, clean_condensed
-from qa.chat_commands import BRIEF_UNAVAILABLE, completions, dispatch, transcript_markdown
+from qa.chat.commands import BRIEF_UNAVAILABLE, completions, dispatch, transcript_markdown
+from qa.chat.followups import carry_context, clean_condensed
+from qa.chat.session import ChatSession
 from qa.cli import app
-from qa.cli_chat import run_plain
+from qa.cli.chat import run_plain
 from qa.errors import GeneratorError, StoreError
-from qa.generators.base import GenerationRequest
-from qa.index import Index
-from qa.ingest import ingest_paths
+from qa.records import Answer
 from qa.refusal import NOT_IN_DOCUMENTS
 from qa.settings import Settings
-from qa.types import Answer
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TAIWAN = "He reiterated Beijing’s firm position on the Taiwan question"
 DEC6 = "telephone conversation on Dec 6"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("chat")
-    shutil.copytree(SEEDS, root / "seeds")
-    index = Index(Settings(store=root / "store", cache_dir=root / "cache"))
-    assert ingest_paths(index, [root / "seeds"]).added == 1
-    index.close()
-    return root / "store"
-
-
 @pytest.fixture
-def session(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatSession]:
-    monkeypatch.delenv("QA_TEST_SLOW_STREAM", raising=False)
-    chat = ChatSession.open(Settings(store=store, cache_dir=tmp_path / "cache",
+def session(seeded_store: Path, tmp_path: Path) -> Iterator[ChatSession]:
+    chat = ChatSession.open(Settings(store=seeded_store, cache_dir=tmp_path / "cache",
                                      generator="extractive"))
     yield chat
     chat.close()
 
 
 @pytest.fixture
-def env(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith(("QA_", "OPENAI_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("QA_STORE", str(store))
-    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("QA_GENERATOR", "extractive")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.chdir(tmp_path)
+def env(qa_env: dict[str, str], seeded_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_STORE", str(seeded_store))
 
 
 def quotes(answer: Answer) -> list[str]:
@@ -76,30 +54,6 @@ def script(session: ChatSession, capsys: pytest.CaptureFixture[str],
     failed = run_plain(session, [line + "\n" for line in lines])
     out, err = capsys.readouterr()
     return out, err, failed
-
-
-class Scripted:
-    """A generator that yields `pieces`, then raises `error` (if any); condenses to `condensed`."""
-
-    context_window = 8192
-
-    def __init__(self, pieces: list[str], error: BaseException | None = None,
-                 condensed: str = "", name: str = "scripted") -> None:
-        self.name = name
-        self.pieces, self.error, self.condensed = pieces, error, condensed
-        self.requests: list[GenerationRequest] = []
-
-    def stream(self, request: GenerationRequest) -> Iterator[str]:
-        self.requests.append(request)
-        if request.task == "condense":
-            yield self.condensed
-            return
-        yield from self.pieces
-        if self.error is not None:
-            raise self.error
-
-    def close(self) -> None:
-        return None
 
 
 # -- follow-ups ----------------------------------------------------------------------------------
@@ -224,7 +178,7 @@ def test_model_and_store_errors_print_one_line_and_the_session_goes_on(
         session: ChatSession, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     extractive = session.generator
-    session.generator = Scripted([], GeneratorError("the model failed", fix="retry later"))
+    session.generator = Scripted([], error=GeneratorError("the model failed", fix="retry later"))
     out, err, _ = script(session, capsys, "When did Wang Yi and Blinken talk?")
     assert err.strip() == "error: the model failed (retry later)"
     session.generator = extractive
@@ -233,7 +187,7 @@ def test_model_and_store_errors_print_one_line_and_the_session_goes_on(
         raise StoreError("the store is unreachable", fix="check QA_CHROMA_URL")
 
     with monkeypatch.context() as patch:
-        patch.setattr("qa.chat.retrieve", broken)
+        patch.setattr("qa.chat.session.retrieve", broken)
         out, err, failed = script(session, capsys, "When did Wang Yi and Blinken talk?")
     assert failed and err.strip() == "error: the store is unreachable (check QA_CHROMA_URL)"
     out, err, failed = script(session, capsys, "When did Wang Yi and Blinken talk?")
@@ -242,7 +196,8 @@ def test_model_and_store_errors_print_one_line_and_the_session_goes_on(
 
 def test_ctrl_c_mid_answer_keeps_the_partial_answer_marked_as_cut(
         session: ChatSession, capsys: pytest.CaptureFixture[str]) -> None:
-    session.generator = Scripted(["Chinese Foreign Minister Wang Yi and "], KeyboardInterrupt())
+    session.generator = Scripted(["Chinese Foreign Minister Wang Yi and "],
+                                 error=KeyboardInterrupt())
     out, err, failed = script(session, capsys, "When did Wang Yi and Blinken talk?")
     assert "Chinese Foreign Minister Wang Yi" in out and "[cut short" in out and not failed
     assert session.last_answer is not None and not session.last_answer.complete
@@ -259,9 +214,9 @@ def _interrupt_soon() -> threading.Timer:
 
 def test_ctrl_c_before_the_first_token_and_during_retrieval(
         session: ChatSession, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, ctrl_c: None) -> None:
     extractive = session.generator
-    session.generator = Scripted([], KeyboardInterrupt())
+    session.generator = Scripted([], error=KeyboardInterrupt())
     out, err, failed = script(session, capsys, "When did Wang Yi and Blinken talk?")
     assert err.strip() == "interrupted" and not failed and session.turns == []
     session.generator = extractive
@@ -270,17 +225,16 @@ def test_ctrl_c_before_the_first_token_and_during_retrieval(
 
     def slow_retrieve(*args: object, **kwargs: object) -> None:
         searching.append(time.monotonic())
-        time.sleep(20)
+        time.sleep(20)  # longer than the suite's patience: only Ctrl-C ends it in time
 
     session.start_loading()
     session.wait_loaded()
     with monkeypatch.context() as patch:
-        patch.setattr("qa.chat.retrieve", slow_retrieve)
+        patch.setattr("qa.chat.session.retrieve", slow_retrieve)
         timer = _interrupt_soon()
-        started = time.monotonic()
         out, err, _ = script(session, capsys, "When did Wang Yi and Blinken talk?")
         timer.join()
-    assert err.strip() == "interrupted" and searching and time.monotonic() - started < 10
+    assert err.strip() == "interrupted" and searching
     out, err, _ = script(session, capsys, "When did Wang Yi and Blinken talk?")
     assert DEC6 in out
 
@@ -304,7 +258,7 @@ class Loading(Scripted):
 
 
 def test_model_loads_in_the_background_and_ctrl_c_while_waiting(
-        session: ChatSession, capsys: pytest.CaptureFixture[str]) -> None:
+        session: ChatSession, capsys: pytest.CaptureFixture[str], ctrl_c: None) -> None:
     session.generator = model = Loading()
     session.start_loading()
     assert session.loading()

@@ -55,13 +55,20 @@ def fill(store: ChunkStore, n: int, docs: int = 2) -> npt.NDArray[np.float32]:
 OpenStore = Callable[..., ChunkStore]
 
 
+def open_chunks(settings: Settings, embedder: FakeEmbedder, *, create: bool = True
+                ) -> ChunkStore:
+    """`ChunkStore.open` where `settings` point (as qa.store.open_index does)."""
+    return ChunkStore.open(embedder, folder=settings.store / "chroma", url=settings.chroma_url,
+                           collection=settings.collection, create=create)
+
+
 @pytest.fixture
 def open_store(store_settings: Settings) -> Iterator[OpenStore]:
     """Opens stores on `store_settings` (embedded and http) and closes them all afterwards."""
     opened: list[ChunkStore] = []
 
     def _open(embedder: FakeEmbedder | None = None, *, create: bool = True) -> ChunkStore:
-        store = ChunkStore.open(store_settings, embedder or FakeEmbedder(), create=create)
+        store = open_chunks(store_settings, embedder or FakeEmbedder(), create=create)
         opened.append(store)
         return store
 
@@ -161,7 +168,7 @@ def test_reopen_keeps_data_and_checks_embedder(open_store: OpenStore) -> None:
         open_store(FakeEmbedder("other-model", 384))
     message = str(info.value)
     assert "fake-384" in message and "other-model" in message
-    assert "--embedder" in info.value.fix and "--store/--collection" in info.value.fix
+    assert "QA_EMBEDDER=fake-384" in info.value.fix and "QA_COLLECTION" in info.value.fix
     with pytest.raises(EmbedderMismatch, match="256"):
         open_store(FakeEmbedder("fake-384", 256))
 
@@ -193,7 +200,7 @@ def test_dimension_learned_from_first_embed(open_store: OpenStore) -> None:
 def test_invalid_collection_name(tmp_path: Path) -> None:
     settings = Settings(store=tmp_path, collection="qa")  # Chroma needs 3+ characters
     with pytest.raises(ConfigError, match="collection name"):
-        ChunkStore.open(settings, FakeEmbedder())
+        open_chunks(settings, FakeEmbedder())
 
 
 def test_corrupt_store_is_a_store_error(tmp_path: Path) -> None:
@@ -202,7 +209,7 @@ def test_corrupt_store_is_a_store_error(tmp_path: Path) -> None:
     (folder / "chroma.sqlite3").write_bytes(b"definitely not sqlite " * 500)
     settings = Settings(store=tmp_path / "store", collection="corrupt")
     with pytest.raises(StoreError, match="not a usable Chroma store") as info:
-        ChunkStore.open(settings, FakeEmbedder())
+        open_chunks(settings, FakeEmbedder())
     assert "\n" not in str(info.value)
 
 
@@ -210,7 +217,7 @@ def test_store_path_that_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "store").mkdir()
     (tmp_path / "store" / "chroma").write_text("a file, not a folder")
     with pytest.raises(StoreError):
-        ChunkStore.open(Settings(store=tmp_path / "store", collection="file"), FakeEmbedder())
+        open_chunks(Settings(store=tmp_path / "store", collection="file"), FakeEmbedder())
 
 
 def test_foreign_collection_is_refused(tmp_path: Path) -> None:
@@ -221,7 +228,7 @@ def test_foreign_collection_is_refused(tmp_path: Path) -> None:
                                        settings=ChromaSettings(anonymized_telemetry=False))
     client.create_collection("theirs", embedding_function=None)
     with pytest.raises(StoreError, match="not created by qa"):
-        ChunkStore.open(Settings(store=tmp_path / "store", collection="theirs"), FakeEmbedder())
+        open_chunks(Settings(store=tmp_path / "store", collection="theirs"), FakeEmbedder())
 
 
 def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
@@ -230,7 +237,7 @@ def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     settings = Settings(store=tmp_path, chroma_url=url, collection="nowhere")
     with pytest.raises(StoreError, match="cannot reach Chroma") as info:
-        ChunkStore.open(settings, FakeEmbedder())
+        open_chunks(settings, FakeEmbedder())
     assert url in str(info.value)
     assert "QA_CHROMA_URL" in info.value.fix
 
@@ -241,7 +248,7 @@ def test_server_gone_mid_session_is_a_store_error(tmp_path: Path) -> None:
 
     with running_chroma(tmp_path) as url:
         settings = Settings(store=tmp_path, chroma_url=url, collection="short-lived")
-        store = ChunkStore.open(settings, FakeEmbedder())
+        store = open_chunks(settings, FakeEmbedder())
         fill(store, 3)
     try:
         with pytest.raises(StoreError, match="lost the connection") as info:

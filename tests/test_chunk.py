@@ -1,4 +1,4 @@
-"""qa.chunk: offsets, coverage, token limits, overlap, long sentences, pages, speed."""
+"""qa.ingest.chunker: offsets, coverage, token limits, overlap, long sentences, pages, speed."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import hashlib
 import html
 import random
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-from qa.chunk import chunk_document
 from qa.errors import ConfigError
+from qa.ingest.chunker import chunk_document
+from qa.records import Chunk, Document
 from qa.text import encoding, split_sentences
-from qa.types import Chunk, Document
 
 _SHARED = [Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")]
 SEED = next((p / "seeds" / "000_17a65ebd6864479a.txt" for p in _SHARED
@@ -150,8 +149,9 @@ def test_empty_text_and_bad_settings() -> None:
         chunk_document(document("Some text."), size=32, overlap=-1)
 
 
-@pytest.mark.slow
-def test_reuters_corpus_chunks_fast() -> None:
+def test_reuters_stories_keep_the_chunk_invariants() -> None:
+    """Real wire copy (tables, sign-offs, odd spacing). Every 20th story: the speed of chunking
+    the whole corpus is measured by bench/ingest_reuters.py, not here."""
     files = sorted(REUTERS.glob("reut2-*.sgm"))
     if not files:
         pytest.skip(f"Reuters-21578 not found at {REUTERS}")
@@ -160,9 +160,5 @@ def test_reuters_corpus_chunks_fast() -> None:
               for m in re.finditer(r"<BODY>(.*?)</BODY>", f.read_text(encoding="latin-1"), re.S)]
     docs = [document(b) for b in bodies if b.strip()]
     assert len(docs) > 19000
-    started = time.perf_counter()
-    chunks = [chunk_document(d) for d in docs]
-    elapsed = time.perf_counter() - started
-    assert elapsed < 60, f"chunking Reuters took {elapsed:.1f}s"
-    for doc, doc_chunks in list(zip(docs, chunks, strict=True))[::200]:
-        check_invariants(doc, doc_chunks, 256)
+    for doc in docs[::20]:
+        check_invariants(doc, chunk_document(doc), 256)

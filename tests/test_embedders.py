@@ -1,17 +1,15 @@
-"""MiniLM (the real packaged model) and the OpenAI embedder against a local fake endpoint."""
+"""MiniLM (the real packaged model) and the OpenAI embedder against the scripted stub server."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import re
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
+from llm_servers import Reply, StubServer, fail, fake_vector, free_port
 
 from qa.errors import EmbedderError
 from vectorstore.minilm import DIMENSION, MiniLMEmbedder, model_file
@@ -102,89 +100,49 @@ def test_missing_model_package_is_an_embedder_error(monkeypatch: pytest.MonkeyPa
 # ---------------------------------------------------------------------------- OpenAI
 
 
-def _fake_vector(text: str, dim: int) -> list[float]:
-    digest = hashlib.sha256(text.encode()).digest()
-    return [float(digest[i % len(digest)]) - 100.0 for i in range(dim)]  # deliberately not unit
+def _openai(base_url: str, model: str = "fake-embed", *, api_key: str | None = None,
+            timeout: float = 5.0, batch_size: int = 3) -> OpenAIEmbedder:
+    return OpenAIEmbedder(model, base_url, api_key, timeout=timeout, max_retries=0,
+                          batch_size=batch_size)
 
 
-class _EmbeddingsHandler(BaseHTTPRequestHandler):
-    """A tiny /v1/embeddings: the model name selects the behaviour under test."""
-
-    dim = 8
-    requests: list[dict[str, object]] = []
-
-    def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
-        pass
-
-    def _send(self, status: int, body: object) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", 0))
-        body = json.loads(self.rfile.read(length))
-        type(self).requests.append({"auth": self.headers.get("Authorization"), **body})
-        model = body["model"]
-        error = {"error": {"message": f"model {model} failed", "type": "x", "code": None}}
-        if self.headers.get("Authorization") == "Bearer bad-key":
-            return self._send(401, error)
-        if model == "missing":
-            return self._send(404, error)
-        if model == "limited":
-            return self._send(429, error)
-        if model == "broken":
-            return self._send(500, error)
-        if model == "slow":
-            time.sleep(1.5)
-        inputs = body["input"]
-        if model == "pertoken":
-            data = [{"object": "embedding", "index": i, "embedding": [[0.1] * 4, [0.2] * 4]}
-                    for i, _ in enumerate(inputs)]
-        else:
-            data = [{"object": "embedding", "index": i, "embedding": _fake_vector(t, self.dim)}
-                    for i, t in enumerate(inputs)]
-            data.reverse()  # clients must order by `index`, not by position
-        self._send(200, {"object": "list", "data": data, "model": model,
-                         "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+def _unit(text: str, dimension: int = 8) -> npt.NDArray[np.float32]:
+    vector = np.asarray(fake_vector(text, dimension), dtype=np.float32)
+    unit: npt.NDArray[np.float32] = vector / np.linalg.norm(vector)
+    return unit
 
 
-@pytest.fixture(scope="module")
-def fake_openai() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EmbeddingsHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def _openai(base_url: str, model: str = "fake-embed", **kw: object) -> OpenAIEmbedder:
-    options: dict[str, object] = {"api_key": None, "timeout": 5.0, "max_retries": 0,
-                                  "batch_size": 3, **kw}
-    return OpenAIEmbedder(model, base_url, **options)  # type: ignore[arg-type]
-
-
-def test_openai_vectors_ordered_normalised_and_batched(fake_openai: str) -> None:
-    _EmbeddingsHandler.requests.clear()
-    emb = _openai(fake_openai)
+def test_openai_vectors_ordered_normalised_and_batched(stub_server: StubServer) -> None:
+    emb = _openai(stub_server.url)
     assert emb.name == "openai:fake-embed" and emb.dimension == 0
     texts = [f"text number {i}" for i in range(7)] + [""]
     vectors = emb.embed(texts)
     assert emb.dimension == 8
     assert vectors.shape == (8, 8) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
-    expected = np.asarray(_fake_vector("text number 5", 8), dtype=np.float32)
-    assert float(vectors[5] @ (expected / np.linalg.norm(expected))) > 0.9999
-    assert [len(r["input"]) for r in _EmbeddingsHandler.requests] == [3, 3, 2]  # type: ignore[arg-type]
-    assert _EmbeddingsHandler.requests[0]["auth"] == "Bearer not-needed"
+    # The stub answers in reversed order: each row must still be its own text's vector.
+    # An empty text is sent as one space (the API rejects empty strings).
+    expected = np.stack([_unit(t or " ") for t in texts])
+    np.testing.assert_allclose(vectors, expected, atol=1e-6)
+    requests = stub_server.embedding_requests()
+    assert [r.body["input"] for r in requests] == [texts[0:3], texts[3:6], [texts[6], " "]]
+    assert {r.body["model"] for r in requests} == {"fake-embed"}
+    assert {r.headers["authorization"] for r in requests} == {"Bearer not-needed"}
     assert emb.embed([]).shape == (0, 8)
+    assert len(stub_server.embedding_requests()) == 3  # nothing sent for no texts
+
+
+def test_openai_sends_the_given_key(stub_server: StubServer) -> None:
+    _openai(stub_server.url, api_key="sk-test").embed(["hello"])
+    (seen,) = stub_server.embedding_requests()
+    assert seen.headers["authorization"] == "Bearer sk-test"
+
+
+def test_openai_width_change_is_an_error(stub_server: StubServer) -> None:
+    stub_server.script(Reply(dimension=8), Reply(dimension=4))
+    emb = _openai(stub_server.url, batch_size=1)
+    with pytest.raises(EmbedderError, match="returned 4-d vectors after 8-d ones"):
+        emb.embed(["one", "two"])
 
 
 def test_openai_without_key_or_url_is_an_error() -> None:
@@ -192,28 +150,41 @@ def test_openai_without_key_or_url_is_an_error() -> None:
         OpenAIEmbedder("m", None, None).embed(["x"])
 
 
-@pytest.mark.parametrize(("model", "kw", "pattern"), [
-    ("missing", {}, r"no embedding model 'missing' \(404\)"),
-    ("limited", {}, r"rate limiting .*\(429\)"),
-    ("broken", {}, r"answered HTTP 500"),
-    ("fake-embed", {"api_key": "bad-key"}, r"rejected the API key \(401\)"),
-    ("slow", {"timeout": 0.3}, r"timed out"),
-    ("pertoken", {}, r"per-token"),
-])
-def test_openai_errors_are_translated(fake_openai: str, model: str, kw: dict[str, object],
-                                      pattern: str) -> None:
-    with pytest.raises(EmbedderError, match=pattern) as info:
-        _openai(fake_openai, model, **kw).embed(["hello"])
-    assert info.value.fix
-    assert "\n" not in str(info.value)
+@pytest.mark.parametrize(("reply", "kw", "pattern", "failure", "status", "retryable"), [
+    (fail(404, "model 'missing' not found"), {"model": "missing"},
+     r"unknown model 'missing' at {url} \(model 'missing' not found\)", "status", 404, False),
+    (fail(429, "slow down"), {}, r"rate limited by {url} \(429\) after 0 retries: slow down",
+     "status", 429, True),
+    (fail(500, "boom"), {}, r"server error 500 from {url}: boom", "status", 500, True),
+    (fail(401, "bad key"), {"api_key": "bad-key"},
+     r"the embedding endpoint at {url} refused the API key \(401\): bad key", "status", 401,
+     False),
+    (Reply(delay=1.5), {"timeout": 0.3}, r"the embedding endpoint at {url} timed out after 0.3s",
+     "timeout", None, True),
+    (Reply(per_token=True), {}, r"returned per-token or empty vectors", "other", None, False),
+], ids=["404-model", "429", "500", "401", "timeout", "per-token"])
+def test_openai_errors_are_translated(stub_server: StubServer, reply: Reply,
+                                      kw: dict[str, Any], pattern: str, failure: str,
+                                      status: int | None, retryable: bool) -> None:
+    stub_server.script(reply)
+    with pytest.raises(EmbedderError,
+                       match=pattern.format(url=re.escape(stub_server.url))) as info:
+        _openai(stub_server.url, **kw).embed(["hello"])
+    err = info.value
+    assert err.fix and "\n" not in str(err)
+    assert (err.failure, err.status_code, err.retryable) == (failure, status, retryable)
+    assert len(stub_server.embedding_requests()) == 1  # max_retries=0: asked exactly once
 
 
 def test_openai_unreachable_endpoint() -> None:
-    from conftest import free_port
-
-    emb = _openai(f"http://127.0.0.1:{free_port()}/v1")
-    with pytest.raises(EmbedderError, match="cannot reach the embedding endpoint"):
-        emb.embed(["hello"])
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    with pytest.raises(EmbedderError) as info:
+        _openai(url).embed(["hello"])
+    err = info.value
+    assert err.message == f"cannot reach the embedding endpoint at {url}"
+    assert err.fix == "start it or fix QA_EMBED_BASE_URL"
+    assert (err.failure, err.status_code, err.retryable) == ("connection", None, True)
+    assert err.endpoint == url
 
 
 def test_batches_respect_the_token_budget(minilm: MiniLMEmbedder,

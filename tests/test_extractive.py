@@ -10,8 +10,8 @@ import pytest
 from qa import cite
 from qa.generators.base import GenerationRequest, Task, generate
 from qa.generators.extractive import ExtractiveGenerator
+from qa.records import Chunk, DocInfo, Passage
 from qa.refusal import NOT_IN_DOCUMENTS
-from qa.types import Chunk, DocInfo, Passage
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_NAME = "000_17a65ebd6864479a.txt"

@@ -1,19 +1,24 @@
-"""OpenAIGenerator against a scripted stub server: retries, timeouts, HTTP errors, broken streams.
+"""OpenAIGenerator against a scripted stub server: retries, timeouts, HTTP errors, broken streams,
+and the one error translation it shares with the OpenAI embedder (qa/api_errors.py).
 
-Every test is bounded: small timeouts, few retries, and each asserts an upper time limit.
+Every test is kept short by small timeouts and few retries. Nothing here asserts how long a test
+took (that is bench/'s job); waits the client must honour are read from the stub's recorded
+request arrival times.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 
 import pytest
 from llm_servers import Reply, StubServer, fail, free_port, ok
 
-from qa.errors import GeneratorError, IncompleteAnswer
+from qa.errors import BackendError, EmbedderError, GeneratorError, IncompleteAnswer
 from qa.generators.base import GenerationRequest, generate
 from qa.generators.openai_backend import OpenAIGenerator, context_window_for
 from qa.settings import Settings
+from vectorstore.openai_embedder import OpenAIEmbedder
 
 REQUEST = GenerationRequest(task="answer", messages=[{"role": "user", "content": "Say hi."}],
                             max_tokens=16)
@@ -44,20 +49,16 @@ def test_streams_pieces_and_sends_request_fields(stub_server: StubServer) -> Non
 
 def test_429_with_retry_after_is_retried_after_waiting(stub_server: StubServer) -> None:
     stub_server.script(fail(429, "slow down", headers={"Retry-After": "1"}), ok("fine"))
-    started = time.monotonic()
     assert generate(make(stub_server.url), REQUEST) == "fine"
-    elapsed = time.monotonic() - started
     first, second = stub_server.chat_requests()
-    assert second.at - first.at >= 0.95  # Retry-After: 1 honoured
-    assert elapsed < 4.0
+    # The client's own first backoff is at most 0.5s; a gap of about 1s is Retry-After: 1.
+    assert second.at - first.at >= 0.95
 
 
 def test_500_then_success_is_retried(stub_server: StubServer) -> None:
     stub_server.script(fail(500, "boom"), ok("recovered"))
-    started = time.monotonic()
     assert generate(make(stub_server.url), REQUEST) == "recovered"
     assert len(stub_server.chat_requests()) == 2
-    assert time.monotonic() - started < 4.0
 
 
 def test_429_after_retries_says_rate_limited(stub_server: StubServer) -> None:
@@ -110,16 +111,16 @@ def test_slow_response_times_out(stub_server: StubServer) -> None:
     started = time.monotonic()
     with pytest.raises(GeneratorError) as info:
         generate(make(stub_server.url, timeout=1.0, max_retries=0), REQUEST)
-    elapsed = time.monotonic() - started
     assert "timed out after 1s" in info.value.message
     assert info.value.fix.startswith("raise QA_TIMEOUT")
-    assert 0.9 <= elapsed < 2.5
+    assert info.value.failure == "timeout"
+    assert time.monotonic() - started >= 0.9  # it waited for the timeout, not failed at once
+    assert len(stub_server.chat_requests()) == 1
 
 
 def test_stream_cut_mid_way_keeps_the_partial_text(stub_server: StubServer) -> None:
     stub_server.script(Reply(pieces=("Hello, ", "wor", "ld."), cut_after=2))
     pieces: list[str] = []
-    started = time.monotonic()
     with pytest.raises(IncompleteAnswer) as info:
         for piece in make(stub_server.url).stream(REQUEST):
             pieces.append(piece)
@@ -127,7 +128,6 @@ def test_stream_cut_mid_way_keeps_the_partial_text(stub_server: StubServer) -> N
     assert info.value.partial == "Hello, wor"
     assert "broke off" in info.value.message
     assert len(stub_server.chat_requests()) == 1  # a started stream is never silently re-sent
-    assert time.monotonic() - started < 3.0
 
 
 def test_stream_without_finish_reason_is_incomplete(stub_server: StubServer) -> None:
@@ -149,6 +149,7 @@ def test_interrupt_propagates_and_closes_the_stream(stub_server: StubServer) -> 
     stub_server.script(ok("one", "two", "three"), ok("again"))
     gen = make(stub_server.url)
     stream = gen.stream(REQUEST)
+    assert isinstance(stream, Generator)  # so the interrupt can be thrown into it
     assert next(stream) == "one"
     with pytest.raises(KeyboardInterrupt):
         stream.throw(KeyboardInterrupt)
@@ -157,12 +158,10 @@ def test_interrupt_propagates_and_closes_the_stream(stub_server: StubServer) -> 
 
 def test_connection_refused() -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
-    started = time.monotonic()
     with pytest.raises(GeneratorError) as info:
         generate(make(url, max_retries=1), REQUEST)
     assert info.value.message == f"cannot reach the model server at {url}"
     assert info.value.fix == "start it or fix QA_BASE_URL"
-    assert time.monotonic() - started < 3.0
 
 
 def test_no_key_and_no_endpoint_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,3 +195,57 @@ def test_choices_without_logprobs_step_aside(stub_server: StubServer) -> None:
         gen.choice_probabilities(CHOOSE, ["0", "1", "2"])
     first = stub_server.chat_requests()[0].body
     assert first["logprobs"] is True and first["max_tokens"] == 1 and not first.get("stream")
+
+
+# ------------------------------------------------- errors keep what callers decide with
+
+# fault -> (scripted reply, or None for a port nothing listens on; failure, status, retryable,
+# words both families' messages contain)
+FAULTS: dict[str, tuple[Reply | None, str, int | None, bool, str]] = {
+    "timeout": (Reply(delay=1.5), "timeout", None, True, "timed out after 0.5s"),
+    "refused": (None, "connection", None, True, "cannot reach"),
+    "401": (fail(401, "Incorrect API key provided", code="invalid_api_key"), "status", 401,
+            False, "refused the API key (401): Incorrect API key provided"),
+    "429": (fail(429, "Rate limit reached", code="rate_limit_exceeded"), "status", 429, True,
+            "(429) after 0 retries: Rate limit reached"),
+    "500": (fail(500, "boom"), "status", 500, True, "server error 500 from"),
+}
+
+
+def _generator_error(url: str) -> GeneratorError:
+    gen = make(url, timeout=0.5, max_retries=0)
+    with pytest.raises(GeneratorError) as info:
+        generate(gen, REQUEST)
+    gen.close()
+    return info.value
+
+
+def _embedder_error(url: str) -> EmbedderError:
+    embedder = OpenAIEmbedder("stub-model", url, "test-key", timeout=0.5, max_retries=0)
+    with pytest.raises(EmbedderError) as info:
+        embedder.embed(["hello"])
+    return info.value
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_both_families_keep_failure_status_and_retryable(stub_server: StubServer,
+                                                        fault: str) -> None:
+    """The generator and the embedder raise their own family's error from one translation:
+    the same failure kind, status code, retryability and wording, differing only in the
+    service's name and the settings the fix names."""
+    reply, failure, status, retryable, words = FAULTS[fault]
+    url = stub_server.url if reply else f"http://127.0.0.1:{free_port()}/v1"
+    stub_server.script(*([reply, reply] if reply else []))
+    gen = _generator_error(url)
+    emb = _embedder_error(url)
+    for err in (gen, emb):
+        assert isinstance(err, BackendError)
+        assert (err.failure, err.status_code, err.retryable) == (failure, status, retryable)
+        assert err.endpoint == url
+        assert words in err.message and url in err.message
+        assert err.fix and "\n" not in str(err)
+    assert not isinstance(gen, EmbedderError) and not isinstance(emb, GeneratorError)
+    assert emb.message.replace("the embedding endpoint", "the model server") == gen.message
+    assert emb.fix.replace("QA_EMBED_", "QA_") == gen.fix
+    if reply:  # max_retries=0: each family asked exactly once
+        assert len(stub_server.chat_requests()) == len(stub_server.embedding_requests()) == 1

@@ -7,32 +7,27 @@ passage whose quoted span really is in it."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import QA
 
-from qa.answer import AskOptions, ask
+from qa.answer.ask import AnswerOptions, ask
 from qa.generators.base import Generator
-from qa.index import Index
-from qa.ingest import ingest_paths
+from qa.records import Answer
 from qa.refusal import NOT_IN_DOCUMENTS
 from qa.settings import Settings
-from qa.types import Answer
+from qa.store import open_index
+from vectorstore.index import Index
 
 pytestmark = pytest.mark.model
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 @pytest.fixture(scope="module")
-def seeded_index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    root = tmp_path_factory.mktemp("llm-store")
-    shutil.copytree(SEEDS, root / "seeds")
-    index = Index(Settings(store=root / "store", cache_dir=root / "cache"))
-    ingest_paths(index, [root / "seeds"])
+def seeded_index(seeded_store: Path) -> Iterator[Index]:
+    index = open_index(Settings(store=seeded_store))
     yield index
     index.close()
 
@@ -53,13 +48,10 @@ def assert_checked(answer: Answer) -> None:
 
 
 def test_local_model_writes_through_the_pipeline(seeded_index: Index,
-                                                 small_local_generator: Generator,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(seeded_index, "settings", seeded_index.settings.model_copy(
-        update={"answer_style": "write", "verify": False}))
+                                                 small_local_generator: Generator) -> None:
     pieces: list[str] = []
-    answer = ask(seeded_index, small_local_generator, "Who died on Nov 29?", AskOptions(k=3),
-                 on_text=pieces.append)
+    answer = ask(seeded_index, small_local_generator, "Who died on Nov 29?",
+                 AnswerOptions(k=3, answer_style="write", verify=False), on_text=pieces.append)
     assert answer.backend.startswith("local:")
     assert len(pieces) > 1  # streamed
     assert answer.raw_text.strip() == "".join(pieces).strip()
@@ -74,7 +66,7 @@ def test_local_model_picks_a_passage_sentence(seeded_index: Index,
                                               question: str) -> None:
     """The embedded models answer by picking (answer_style auto): the answer is a sentence of
     the cited passage, verbatim, supported, with the model's P(stated) recorded."""
-    answer = ask(seeded_index, small_local_generator, question, AskOptions(k=3))
+    answer = ask(seeded_index, small_local_generator, question, AnswerOptions(k=3))
     assert_checked(answer)
     assert answer.verification is not None and 0.0 <= answer.verification <= 1.0
     if answer.refused:  # the 0.5B may doubt; then the reason is given
@@ -86,14 +78,12 @@ def test_local_model_picks_a_passage_sentence(seeded_index: Index,
     assert sentence.supported and sentence.text in " ".join(passage.split())
 
 
-def test_openai_backend_against_a_real_llama_server(seeded_index: Index, llama_server: str,
-                                                    tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "OPENAI_"))}
-    env.update(QA_STORE=str(seeded_index.settings.store),
-               QA_CACHE_DIR=str(seeded_index.settings.cache_dir), QA_BASE_URL=llama_server,
-               QA_MODEL="local", QA_K="3", QA_CONTEXT_WINDOW="2048")
-    qa = Path(sys.executable).parent / "qa"
-    result = subprocess.run([str(qa), "ask", "When did Wang Yi and Blinken talk?", "--json"],
+def test_openai_backend_against_a_real_llama_server(seeded_store: Path, llama_server: str,
+                                                    qa_env: dict[str, str]) -> None:
+    env = {**qa_env, "QA_STORE": str(seeded_store), "QA_BASE_URL": llama_server,
+           "QA_MODEL": "local", "QA_K": "3", "QA_CONTEXT_WINDOW": "2048"}
+    del env["QA_GENERATOR"]  # auto: the endpoint chooses the openai backend
+    result = subprocess.run([str(QA), "ask", "When did Wang Yi and Blinken talk?", "--json"],
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

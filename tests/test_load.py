@@ -1,4 +1,5 @@
-"""qa.load: every format, every bad input, metadata precedence, folder walking. Real files only."""
+"""qa.ingest.load: every format, every bad input, metadata precedence, folder walking.
+Real files only."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from qa.errors import LoadError
-from qa.load import LOADERS, Draft, FieldMap, Source, iter_documents, parse_date
-from qa.types import Document
+from qa.ingest.load import LOADERS, Draft, FieldMap, Source, iter_documents, parse_date
+from qa.records import Document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _SHARED = [Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")]

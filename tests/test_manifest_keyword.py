@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from qa.errors import StoreError
-from qa.keyword import KeywordIndex
-from qa.manifest import Manifest
-from qa.types import Chunk, Document
+from qa.records import Chunk, Document
+from vectorstore.keyword_index import KeywordIndex
+from vectorstore.manifest import Manifest
 
 
 def make_doc(key: str, text: str, day: date | None = date(2024, 1, 2)) -> Document:

@@ -71,7 +71,7 @@ def test_auto_picks_openai_for_an_endpoint(llama_server: str) -> None:
 
 def test_choice_probabilities_through_the_server(llama_server: str,
                                                 small_local_generator: LocalGenerator) -> None:
-    """The pick check (qa/pick.py) reads the server's top_logprobs: they must give the same
+    """The pick check (qa/answer/pick.py) reads the server's top_logprobs: they must give the same
     distribution as the same model's logits read in process."""
     gen = make(llama_server)
     messages = [{"role": "system", "content": "You pick the sentence that answers a question."},

@@ -3,20 +3,20 @@ answer the seed questions with the extractive generator and check what the citat
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from qa.answer import AskOptions, ask
+from qa.answer.ask import AnswerOptions, ask
 from qa.generators.extractive import ExtractiveGenerator
-from qa.index import Index
-from qa.ingest import ingest_paths
+from qa.ingest.pipeline import ingest_paths
 from qa.refusal import NOT_IN_DOCUMENTS
-from qa.retrieve import Filters, retrieve
+from qa.retrieve import Filters, Mode, retrieve
 from qa.settings import Settings
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from qa.store import open_index
+from vectorstore.index import Index
 
 SEED_QUESTIONS = [
     ("What did Wang Yi say is the most urgent task?", "an immediate cease-fire in Gaza"),
@@ -26,11 +26,11 @@ SEED_QUESTIONS = [
 
 
 @pytest.fixture
-def seeded(store_settings: Settings, tmp_path: Path) -> Index:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    index = Index(store_settings)
-    report = ingest_paths(index, [corpus])
+def seeded(store_settings: Settings, seeds_folder: Path) -> Iterator[Index]:
+    """seeds/ ingested into a fresh collection of each store kind (the seeded store in
+    conftest.py is embedded only)."""
+    index = open_index(store_settings)
+    report = ingest_paths(index, [seeds_folder])
     assert report.added == 1 and report.failed == 0
     yield index
     index.close()
@@ -39,7 +39,7 @@ def seeded(store_settings: Settings, tmp_path: Path) -> Index:
 @pytest.mark.parametrize(("question", "expected"), SEED_QUESTIONS)
 def test_seed_questions_cite_the_passage_holding_the_answer(seeded: Index, question: str,
                                                             expected: str) -> None:
-    answer = ask(seeded, ExtractiveGenerator(seeded.settings), question, AskOptions(k=4))
+    answer = ask(seeded, ExtractiveGenerator(), question, AnswerOptions(k=4))
     assert not answer.refused
     assert answer.sentences and all(s.supported for s in answer.sentences)
     quotes = [answer.passages[c.number - 1].text[c.span[0]:c.span[1]]
@@ -48,8 +48,8 @@ def test_seed_questions_cite_the_passage_holding_the_answer(seeded: Index, quest
 
 
 def test_question_outside_the_documents_is_refused(seeded: Index) -> None:
-    answer = ask(seeded, ExtractiveGenerator(seeded.settings), "What is the capital of Peru?",
-                 AskOptions(k=4))
+    answer = ask(seeded, ExtractiveGenerator(), "What is the capital of Peru?",
+                 AnswerOptions(k=4))
     assert answer.refused
     assert answer.sentences[0].text == NOT_IN_DOCUMENTS
 
@@ -63,21 +63,19 @@ def test_date_and_source_filters(seeded: Index) -> None:
     assert not retrieve(seeded, "cease-fire", k=3, filters=Filters(sources=("nowhere",)))
 
 
-def _d(text: str):  # type: ignore[no-untyped-def]
-    from datetime import date
-
+def _d(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def test_reingest_unchanged_embeds_nothing(seeded: Index, tmp_path: Path) -> None:
+def test_reingest_unchanged_embeds_nothing(seeded: Index, seeds_folder: Path) -> None:
     before = seeded.vectors.count()
-    report = ingest_paths(seeded, [tmp_path / "corpus"])
+    report = ingest_paths(seeded, [seeds_folder])
     assert (report.added, report.updated, report.unchanged, report.chunks) == (0, 0, 1, 0)
     assert seeded.vectors.count() == before
 
 
 def test_changed_file_replaces_its_chunks(store_settings: Settings, tmp_path: Path) -> None:
-    index = Index(store_settings)
+    index = open_index(store_settings)
     doc = tmp_path / "note.txt"
     doc.write_text("Zorbia's capital is Quillon.\n" + "Filler sentence about weather. " * 200)
     ingest_paths(index, [doc])
@@ -94,7 +92,7 @@ def test_changed_file_replaces_its_chunks(store_settings: Settings, tmp_path: Pa
 
 def test_same_content_under_two_paths_is_stored_once(store_settings: Settings,
                                                      tmp_path: Path) -> None:
-    index = Index(store_settings)
+    index = open_index(store_settings)
     for name in ("a.txt", "b.txt"):
         (tmp_path / name).write_text("The Tern bridge opened on March 1.\n")
     report = ingest_paths(index, [tmp_path / "a.txt", tmp_path / "b.txt"])
@@ -107,7 +105,7 @@ def test_same_content_under_two_paths_is_stored_once(store_settings: Settings,
 
 def test_file_changed_into_a_copy_of_another_is_linked_and_its_old_text_dropped(
         store_settings: Settings, tmp_path: Path) -> None:
-    index = Index(store_settings)
+    index = open_index(store_settings)
     a, b, c = (tmp_path / n for n in ("a.txt", "b.txt", "c.txt"))
     a.write_text("Alpha: the Tern bridge opened on March 1.\n")
     b.write_text("Beta: Quillon is the capital of Zorbia.\n")
@@ -134,7 +132,7 @@ def test_file_changed_into_a_copy_of_another_is_linked_and_its_old_text_dropped(
 
 def test_bad_files_are_reported_and_the_rest_goes_on(store_settings: Settings,
                                                      tmp_path: Path) -> None:
-    index = Index(store_settings)
+    index = open_index(store_settings)
     good = tmp_path / "good.txt"
     good.write_text("Quillon is the capital of Zorbia.\n")
     ingest_paths(index, [good])
@@ -151,9 +149,9 @@ def test_bad_files_are_reported_and_the_rest_goes_on(store_settings: Settings,
 
 
 def test_forget_and_prune(store_settings: Settings, tmp_path: Path) -> None:
-    from qa.ingest import Ingestor
+    from qa.ingest.pipeline import Ingestor
 
-    index = Index(store_settings)
+    index = open_index(store_settings)
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("Alpha document about Quillon.\n")
     b.write_text("Beta document about Marvel City.\n")
@@ -166,3 +164,31 @@ def test_forget_and_prune(store_settings: Settings, tmp_path: Path) -> None:
     assert index.manifest.stats()["documents"] == 0 and index.vectors.count() == 0
     assert retrieve(index, "Marvel City", k=3) == []
     index.close()
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_a_date_filter_keeps_dated_documents_in_range_in_every_mode(
+        store_settings: Settings, tmp_path: Path, mode: Mode) -> None:
+    """One rule for the vectors' and the keywords' filters: an undated document passes no date
+    filter (it used to pass --until on the dense side only)."""
+    index = open_index(store_settings)
+    dated = tmp_path / "2023-12-06_bridge.txt"
+    dated.write_text("The Tern bridge in Quillon opened on December 6.\n")
+    undated = tmp_path / "arch.txt"
+    undated.write_text("The Tern bridge in Quillon has a steel arch.\n")
+    ingest_paths(index, [dated, undated])
+
+    def found(**bounds: date) -> set[str]:
+        passages = retrieve(index, "Tern bridge Quillon", k=5, mode=mode,
+                            filters=Filters(**bounds))  # type: ignore[arg-type]
+        return {Path(p.doc.keys[0]).name for p in passages}
+
+    try:
+        assert found() == {dated.name, undated.name}
+        assert found(until=date(2023, 12, 31)) == {dated.name}
+        assert found(since=date(2023, 1, 1)) == {dated.name}
+        assert found(since=date(2023, 12, 6), until=date(2023, 12, 6)) == {dated.name}
+        assert found(until=date(2023, 12, 5)) == set()
+        assert found(since=date(2023, 12, 7)) == set()
+    finally:
+        index.close()

@@ -2,17 +2,13 @@ from pathlib import Path
 
 import pytest
 
+from qa.answer.ask import AnswerOptions
 from qa.errors import ConfigError
-from qa.settings import describe, load_settings
+from qa.ingest.pipeline import Chunking
+from qa.retrieve import FUSION_K
+from qa.settings import Settings, describe, load_settings
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(__import__("os").environ):
-        if name.startswith("QA_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+pytestmark = pytest.mark.usefixtures("qa_env")  # no QA_*/OPENAI_* of the developer's
 
 
 def test_defaults_have_default_origin() -> None:
@@ -67,3 +63,22 @@ def test_openai_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     s = load_settings().settings
     assert s.effective_base_url() == "http://127.0.0.1:9/v1"
     assert s.effective_api_key() == "sk-x"
+
+
+def test_config_show_names_the_openai_variables_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-verysecretvalue123")
+    rows = {name: (value, origin) for name, value, origin in describe(load_settings())}
+    assert rows["base_url"] == ("http://127.0.0.1:9/v1", "env OPENAI_BASE_URL")
+    assert rows["api_key"][1] == "env OPENAI_API_KEY" and "verysecret" not in rows["api_key"][0]
+    monkeypatch.setenv("QA_BASE_URL", "http://127.0.0.1:8/v1")  # ours wins, and says so
+    rows = {name: (value, origin) for name, value, origin in describe(load_settings())}
+    assert rows["base_url"] == ("http://127.0.0.1:8/v1", "env")
+
+
+def test_stage_options_default_to_the_settings_defaults() -> None:
+    """AnswerOptions and Chunking repeat Settings' defaults so stages can be called alone;
+    this keeps the copies in step."""
+    assert AnswerOptions() == AnswerOptions.from_settings(Settings())
+    assert Chunking() == Chunking.from_settings(Settings())
+    assert FUSION_K == Settings().fusion_k

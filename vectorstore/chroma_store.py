@@ -1,6 +1,6 @@
 """`ChunkStore`: chunk vectors in one Chroma collection, embedded on disk or behind `chroma run`.
 
-Embedded mode keeps the data in `settings.store / "chroma"` through a `PersistentClient`. That
+Embedded mode keeps the data in a folder (`<store>/chroma`) through a `PersistentClient`. That
 folder must be written by ONE process at a time: Chroma takes no lock on it, and two writers can
 corrupt it. To share a store between processes, run `chroma run --path DIR` and set
 `QA_CHROMA_URL` (HTTP mode).
@@ -13,9 +13,11 @@ Chroma never loads or downloads a model. Every Chroma failure surfaces as a one-
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -26,7 +28,6 @@ from qa.errors import ConfigError, EmbedderMismatch, StoreError
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from qa.settings import Settings
     from vectorstore.embedders import Embedder
 
 META_EMBEDDER = "qa:embedder"
@@ -36,6 +37,7 @@ SPACE = "cosine"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
 
 MetadataValue = str | int | float | bool
+log = logging.getLogger(__name__)
 
 
 class ChunkStore:
@@ -51,26 +53,30 @@ class ChunkStore:
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder, *, create: bool = True) -> ChunkStore:
-        """Open (or, with `create`, create) `settings.collection` for `embedder`.
+    def open(cls, embedder: Embedder, *, folder: Path | None = None, url: str | None = None,
+             collection: str, create: bool = True) -> ChunkStore:
+        """Open (or, with `create`, create) `collection` for `embedder`: on the `chroma run`
+        server at `url` when given, else embedded in `folder`.
 
         Raises `EmbedderMismatch` when the collection was built by another embedder or with
         another dimension, `StoreError` when the store is unreachable, corrupt or foreign, and
         `ConfigError` for an invalid collection name or URL.
         """
-        name = settings.collection
-        if not _NAME_RE.match(name) or ".." in name:
-            raise ConfigError(f"invalid collection name {name!r}: Chroma needs 3-512 characters "
-                              "of letters, digits, '.', '_' or '-', starting and ending with a "
-                              "letter or digit", fix="choose another --collection")
-        client, where = _connect(settings)
+        if not _NAME_RE.match(collection) or ".." in collection:
+            raise ConfigError(f"invalid collection name {collection!r}: Chroma needs 3-512 "
+                              "characters of letters, digits, '.', '_' or '-', starting and "
+                              "ending with a letter or digit", fix="set QA_COLLECTION to another "
+                              "name")
+        if url is None and folder is None:
+            raise ValueError("ChunkStore.open() needs a folder or a url")
+        client, where = _connect_http(url) if url else _connect_folder(folder)  # type: ignore[arg-type]
         try:
-            collection = _open_collection(client, where, name, embedder, create=create)
-            _check_collection(collection, embedder, where)
+            opened = _open_collection(client, where, collection, embedder, create=create)
+            _check_collection(opened, embedder, where)
         except BaseException:
             _close_client(client)
             raise
-        return cls(client, collection, where)
+        return cls(client, opened, where)
 
     def close(self) -> None:
         """Release the client (embedded: the SQLite handles; HTTP: the connection pool).
@@ -178,8 +184,8 @@ class ChunkStore:
             raise EmbedderMismatch(
                 f"{width}-d vectors for collection {self._collection.name!r}, which holds "
                 f"{expected}-d vectors from {self.embedder_name()!r}",
-                fix=f"use --embedder matching {self.embedder_name()!r}, or a new "
-                    "--store/--collection")
+                fix=f"set QA_EMBEDDER={_setting_value(self.embedder_name())}, or use a new "
+                    "--store or QA_COLLECTION")
 
 
 def _open_collection(client: Any, where: str, name: str, embedder: Embedder, *,
@@ -201,7 +207,8 @@ def _open_collection(client: Any, where: str, name: str, embedder: Embedder, *,
             return client.get_collection(name, embedding_function=None)
         except _chroma_not_found() as exc:
             raise StoreError(f"no collection {name!r} in {where}",
-                             fix="ingest documents first, or check --store/--collection") from exc
+                             fix="ingest documents first, or check --store and "
+                                 "QA_COLLECTION") from exc
 
 
 def _close_client(client: Any) -> None:
@@ -211,15 +218,15 @@ def _close_client(client: Any) -> None:
                 for owner in (client, getattr(client, "_admin_client", None))]
     try:
         client.close()
-    except Exception:  # closing must not mask the error that led here
-        pass
+    except Exception:  # closing must not mask the error that led here; say it for --debug
+        log.debug("closing the Chroma client failed", exc_info=True)
     for session in sessions:
         close_session = getattr(session, "close", None)
         if callable(close_session):
             try:
                 close_session()
             except Exception:
-                pass
+                log.debug("closing a Chroma HTTP session failed", exc_info=True)
 
 
 def _dimension_of(embedder: Embedder) -> int:
@@ -239,11 +246,11 @@ def _check_collection(collection: Any, embedder: Embedder, where: str) -> None:
     stored_name = meta.get(META_EMBEDDER)
     if stored_name is None:
         raise StoreError(f"collection {name!r} in {where} was not created by qa "
-                         "(no embedder recorded)", fix="use a new --collection or --store")
+                         "(no embedder recorded)", fix="use a new --store or QA_COLLECTION")
     space = _space_of(collection)
     if space is not None and space != SPACE:
         raise StoreError(f"collection {name!r} in {where} uses {space!r} distance, not cosine",
-                         fix="use a new --collection or --store")
+                         fix="use a new --store or QA_COLLECTION")
     stored_dim = int(meta.get(META_DIMENSION, 0) or 0)
     # An embedder whose dimension is still unknown (0) is checked on the first add/query.
     dim = int(embedder.dimension or 0)
@@ -251,13 +258,14 @@ def _check_collection(collection: Any, embedder: Embedder, where: str) -> None:
         raise EmbedderMismatch(
             f"collection {name!r} in {where} was built by {stored_name!r} ({stored_dim}-d), "
             f"not {embedder.name!r}" + (f" ({dim}-d)" if dim else ""),
-            fix=f"use --embedder {_flag_value(str(stored_name))}, or a new --store/--collection")
+            fix=f"set QA_EMBEDDER={_setting_value(str(stored_name))}, or use a new --store or "
+                "QA_COLLECTION")
 
 
-def _flag_value(embedder_name: str) -> str:
-    """What to pass to --embedder to get the embedder that wrote `embedder_name`."""
+def _setting_value(embedder_name: str) -> str:
+    """The QA_EMBEDDER value (and model) that gives the embedder that wrote `embedder_name`."""
     if embedder_name.startswith("openai:"):
-        return f"openai (QA_EMBED_MODEL={embedder_name.split(':', 1)[1]})"
+        return f"openai and QA_EMBED_MODEL={embedder_name.split(':', 1)[1]}"
     if embedder_name.startswith("minilm"):
         return "minilm"
     return embedder_name
@@ -273,38 +281,44 @@ def _space_of(collection: Any) -> str | None:
     return str(space) if space else None
 
 
-def _connect(settings: Settings) -> tuple[Any, str]:
-    """A Chroma client for the settings, and a short description of where it points."""
-    import chromadb
+def _chroma_settings() -> Any:
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = settings.chroma_url
-        host, port, ssl = parse_chroma_url(url)
-        try:
-            client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
-        except Exception as exc:  # chromadb raises ValueError("Could not connect ...")
-            if "connect" in str(exc).lower() or isinstance(exc, OSError):
-                raise StoreError(f"cannot reach Chroma at {url}",
-                                 fix="start `chroma run` or unset QA_CHROMA_URL") from exc
-            raise StoreError(f"Chroma at {url} refused the connection: {_one_line(exc)}",
-                             fix="check the server's version and auth, or unset "
-                                 "QA_CHROMA_URL") from exc
-        return client, url
-    path = settings.store / "chroma"
-    where = str(path)
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+def _connect_http(url: str) -> tuple[Any, str]:
+    """A client for the `chroma run` server at `url`, and the URL for messages."""
+    import chromadb
+
+    host, port, ssl = parse_chroma_url(url)
+    try:
+        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_chroma_settings())
+    except Exception as exc:  # chromadb raises ValueError("Could not connect ...") and others
+        if "connect" in str(exc).lower() or isinstance(exc, OSError):
+            raise StoreError(f"cannot reach Chroma at {url}",
+                             fix="start `chroma run` or unset QA_CHROMA_URL") from exc
+        raise StoreError(f"Chroma at {url} refused the connection: {_one_line(exc)}",
+                         fix="check the server's version and auth, or unset "
+                             "QA_CHROMA_URL") from exc
+    return client, url
+
+
+def _connect_folder(path: Path) -> tuple[Any, str]:
+    """An embedded client on `path`, and the folder for messages."""
+    import chromadb
+
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the store folder {path}: {exc.strerror or exc}",
                          fix="choose a writable --store") from exc
     try:
-        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:
+        client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+    except Exception as exc:  # chromadb raises bare Exceptions from its Rust core on bad files
         raise StoreError(f"{path} is not a usable Chroma store: {_one_line(exc)}",
                          fix="move it aside and re-ingest, or choose another --store") from exc
-    return client, where
+    return client, str(path)
 
 
 def parse_chroma_url(url: str) -> tuple[str, int, bool]:

@@ -1,4 +1,5 @@
-"""The Embedder protocol and the registry that picks a backend from settings."""
+"""The Embedder protocol: what the store needs from an embedding backend (`minilm.py`,
+`openai_embedder.py`); `qa.store.make_embedder` picks one from the settings."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from qa.settings import Settings
 
 
 class Embedder(Protocol):
@@ -21,20 +21,3 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Return an array of shape (len(texts), dimension)."""
         ...
-
-
-def make_embedder(settings: Settings) -> Embedder:
-    if settings.embedder == "minilm":
-        from vectorstore.minilm import MiniLMEmbedder
-
-        return MiniLMEmbedder(batch_size=settings.embed_batch)
-    from vectorstore.openai_embedder import OpenAIEmbedder
-
-    return OpenAIEmbedder(
-        model=settings.embed_model,
-        base_url=settings.embed_base_url or settings.effective_base_url(),
-        api_key=settings.effective_api_key(),
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
-        batch_size=settings.embed_batch,
-    )

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from qa.api_errors import Endpoint, one_line, translate
 from qa.errors import EmbedderError
 
 PLACEHOLDER_KEY = "not-needed"  # local servers accept any key, the client insists on one
@@ -53,7 +54,7 @@ class OpenAIEmbedder:
                         raise EmbedderError(
                             "the openai embedder needs an API key",
                             fix="set QA_API_KEY or OPENAI_API_KEY, or QA_EMBED_BASE_URL for a "
-                                "local server, or use --embedder minilm")
+                                "local server, or set QA_EMBEDDER=minilm")
                     key = PLACEHOLDER_KEY
                 try:
                     import openai
@@ -87,7 +88,7 @@ class OpenAIEmbedder:
             vectors = np.asarray([item.embedding for item in data], dtype=np.float32)
         except (TypeError, ValueError) as exc:
             raise EmbedderError(f"{self.endpoint} returned malformed embeddings",
-                                fix="check that the model is an embedding model") from exc
+                                fix="set QA_EMBED_MODEL to an embedding model") from exc
         if vectors.ndim != 2 or vectors.shape[1] == 0:
             raise EmbedderError(
                 f"{self.endpoint} returned per-token or empty vectors, not one per text",
@@ -105,35 +106,19 @@ class OpenAIEmbedder:
     def _call(self, client: Any, batch: list[str]) -> Any:
         import openai
 
-        where = self.endpoint
         try:
             return client.embeddings.create(model=self.model, input=batch,
                                             encoding_format="float")
-        except openai.APITimeoutError as exc:
-            raise EmbedderError(f"embedding request to {where} timed out after {self.timeout}s",
-                                fix="raise --timeout or check the server") from exc
-        except openai.APIConnectionError as exc:
-            raise EmbedderError(f"cannot reach the embedding endpoint {where}",
-                                fix="start the server or fix QA_EMBED_BASE_URL") from exc
-        except openai.AuthenticationError as exc:
-            raise EmbedderError(f"{where} rejected the API key (401)",
-                                fix="set a valid QA_API_KEY or OPENAI_API_KEY") from exc
-        except openai.NotFoundError as exc:
-            raise EmbedderError(f"{where} has no embedding model {self.model!r} (404)",
-                                fix="set QA_EMBED_MODEL to a model the server serves") from exc
-        except openai.RateLimitError as exc:
-            raise EmbedderError(f"{where} is rate limiting embedding requests (429)",
-                                fix="wait and retry, lower QA_EMBED_BATCH, or raise "
-                                    "QA_MAX_RETRIES") from exc
-        except openai.APIStatusError as exc:
-            raise EmbedderError(f"{where} answered HTTP {exc.status_code}: "
-                                f"{_one_line(exc.message)}",
-                                fix="check the model name and the server's log") from exc
+        except openai.APIError as exc:
+            raise translate(exc, EmbedderError, self._endpoint) from exc
         except openai.OpenAIError as exc:
-            raise EmbedderError(f"embedding request to {where} failed: {_one_line(str(exc))}",
-                                fix="check the embedding server") from exc
+            raise EmbedderError(f"embedding request to {self.endpoint} failed: "
+                                f"{one_line(str(exc))}", fix="check the embedding server",
+                                endpoint=self.endpoint) from exc
 
-
-def _one_line(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
+    @property
+    def _endpoint(self) -> Endpoint:
+        return Endpoint(service="the embedding endpoint", url=self.endpoint, model=self.model,
+                        timeout=self.timeout, max_retries=self.max_retries,
+                        url_setting="QA_EMBED_BASE_URL", model_setting="QA_EMBED_MODEL",
+                        too_long_fix="lower QA_CHUNK_TOKENS and re-ingest into a new --store")

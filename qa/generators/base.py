@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from qa.types import Passage
+from qa.records import Passage
 
 Task = Literal["answer", "brief", "condense"]
 
@@ -31,8 +31,16 @@ class GenerationRequest:
 
 
 class Generator(Protocol):
+    """Backends are told apart by what they can do, never by their name."""
+
     name: str  # shown to the user: "extractive", "openai:gpt-4o-mini", "local:qwen2.5-1.5b"
     context_window: int  # tokens the backend accepts (prompt + answer)
+    # Can it rewrite a follow-up into a standalone question (chat)? The extractive backend only
+    # quotes, so chat rewrites by rule for it.
+    rewrites_questions: bool
+    # How it answers when the answer style is "auto": small embedded models pick a passage
+    # sentence (they write worse answers than they pick, docs/benchmarks.md); servers write.
+    answer_style: Literal["pick", "write"]
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         """Yield text pieces as they are generated."""

@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from qa.errors import GeneratorError, GeneratorUnavailable, IncompleteAnswer
 from qa.generators.base import GenerationRequest, chat_arguments
@@ -49,6 +49,9 @@ def _llama_error(exc: Exception, context_window: int) -> GeneratorError:
 
 class LocalGenerator:
     """`Generator` backed by llama.cpp in this process."""
+
+    rewrites_questions = True
+    answer_style: Literal["pick", "write"] = "pick"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -117,7 +120,7 @@ class LocalGenerator:
     def choice_probabilities(self, messages: list[dict[str, str]],
                              choices: Sequence[str]) -> list[float]:
         """P(the reply's first token is each choice), normalised over `choices`, read from the
-        next-token logits (see qa/pick.py).
+        next-token logits (see qa/answer/pick.py).
 
         The chat is rendered with the model's own template and evaluated on top of the KV cache
         (only the tokens after the common prefix are computed). llama-cpp-python reports

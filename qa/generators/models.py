@@ -30,7 +30,7 @@ class ModelSpec:
     packages: tuple[str, ...]  # distribution names, in join order
     sha256: str  # of the joined GGUF
     extra: str  # the pyproject extra that installs the packages
-    # qa/pick.py's refusal threshold for this model: the highest P(stated) cut-off that kept
+    # qa/answer/pick.py's refusal threshold for this model: the highest P(stated) cut-off that kept
     # false refusals at or under 10% on the held-out SQuAD 2.0 questions (bench/squad_tune.py)
     pick_threshold: float = 0.8
 

@@ -1,20 +1,23 @@
 """Any OpenAI-compatible chat endpoint (OpenAI, llama.cpp's server, vLLM, Ollama, ...).
 
 Retries are the official client's own: it retries 408/409/429/5xx and connection errors with
-exponential backoff and honours `Retry-After`. Whatever is left is translated here into the
-`GeneratorError` tree with a one-line fix. A stream that breaks off, or ends without a
-`finish_reason`, raises `IncompleteAnswer` carrying the text received so far.
+exponential backoff and honours `Retry-After`. Whatever is left is translated (qa/api_errors.py,
+shared with the embedder) into a `GeneratorError` with a one-line fix. A stream that breaks off,
+or ends without a `finish_reason`, raises `IncompleteAnswer` carrying the text received so far.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Literal
 
-import openai
-
+from qa.api_errors import Endpoint, translate
 from qa.errors import GeneratorError, GeneratorUnavailable, IncompleteAnswer
 from qa.generators.base import GenerationRequest, chat_arguments
 from qa.settings import Settings
+
+if TYPE_CHECKING:
+    import openai
 
 DEFAULT_URL = "https://api.openai.com/v1"
 DEFAULT_CONTEXT = 8192
@@ -32,29 +35,12 @@ def context_window_for(model: str) -> int:
     return DEFAULT_CONTEXT
 
 
-def _server_message(exc: openai.APIError) -> str:
-    """The server's own error text, without the client's 'Error code: ...' wrapping."""
-    body = exc.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict):
-            for key in ("message", "detail"):
-                if isinstance(inner.get(key), str):
-                    return str(inner[key])
-        elif isinstance(inner, str):
-            return inner
-    elif isinstance(body, str) and body.strip():
-        return body.strip()
-    return exc.message
-
-
-def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class OpenAIGenerator:
     """`Generator` backed by an OpenAI-compatible `/chat/completions` endpoint."""
+
+    rewrites_questions = True
+    answer_style: Literal["pick", "write"] = "write"
+    pick_threshold: float | None = None  # no tuned value for an unknown server model
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -68,51 +54,24 @@ class OpenAIGenerator:
                 "the openai generator has neither an API key nor an endpoint",
                 fix="set OPENAI_API_KEY / QA_API_KEY, or QA_BASE_URL for a local server")
         self.base_url = (base_url or DEFAULT_URL).rstrip("/")
+        self.endpoint = Endpoint(service="the model server", url=self.base_url, model=self.model,
+                                 timeout=settings.timeout, max_retries=settings.max_retries,
+                                 url_setting="QA_BASE_URL", model_setting="QA_MODEL",
+                                 too_long_fix="lower QA_K or set QA_CONTEXT_WINDOW to the "
+                                              "model's size")
+        import openai
+
         self.client = openai.OpenAI(base_url=self.base_url, api_key=api_key,
                                     timeout=settings.timeout, max_retries=settings.max_retries)
         self.last_finish_reason: str | None = None
 
     def translate(self, exc: openai.APIError) -> GeneratorError:
         """One library error -> one `GeneratorError` with a message and a fix."""
-        url = self.base_url
-        if isinstance(exc, openai.APITimeoutError):
-            return GeneratorError(
-                f"the model server at {url} timed out after {self.settings.timeout:g}s",
-                fix="raise QA_TIMEOUT, or use a smaller model")
-        if isinstance(exc, openai.APIConnectionError):
-            return GeneratorError(f"cannot reach the model server at {url}",
-                                  fix="start it or fix QA_BASE_URL")
-        if not isinstance(exc, openai.APIStatusError):
-            return GeneratorError(f"the model server at {url} failed: {_short(exc.message)}",
-                                  fix="retry; check the server's log")
-        said = _short(_server_message(exc))
-        status = exc.status_code
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            return GeneratorError(f"the model server at {url} refused the API key ({status}): "
-                                  f"{said}", fix="set OPENAI_API_KEY / QA_API_KEY")
-        if isinstance(exc, openai.NotFoundError):
-            if "model" in said.lower():
-                return GeneratorError(f"unknown model {self.model!r} at {url} ({said})",
-                                      fix="pick one from GET /v1/models or set QA_MODEL")
-            return GeneratorError(f"not found at {url}: {said}",
-                                  fix="fix QA_BASE_URL (it usually ends in /v1)")
-        if isinstance(exc, openai.RateLimitError):
-            if exc.code == "insufficient_quota":
-                return GeneratorError(f"the account has no quota left at {url}: {said}",
-                                      fix="check the plan and billing of the API key")
-            return GeneratorError(
-                f"rate limited by {url} after {self.settings.max_retries} retries: {said}",
-                fix="wait and retry, or raise QA_MAX_RETRIES")
-        if status >= 500:
-            return GeneratorError(f"server error {status} from {url}: {said}",
-                                  fix="retry later; check the server's log")
-        if exc.code == "context_length_exceeded" or "context" in said.lower():
-            return GeneratorError(f"the prompt is too long for {self.model!r}: {said}",
-                                  fix="lower QA_K or set QA_CONTEXT_WINDOW to the model's size")
-        return GeneratorError(f"the model server at {url} rejected the request ({status}): "
-                              f"{said}", fix="check QA_MODEL and the server's log")
+        return translate(exc, GeneratorError, self.endpoint)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
+        import openai
+
         kwargs = {"model": self.model, **chat_arguments(request)}
         self.last_finish_reason = None
         try:
@@ -148,8 +107,10 @@ class OpenAIGenerator:
     def choice_probabilities(self, messages: list[dict[str, str]],
                              choices: Sequence[str]) -> list[float] | None:
         """P(the reply's first token is each choice), normalised over `choices`, from the
-        server's top logprobs; None when the server reports none of them (see qa/pick.py)."""
+        server's top logprobs; None when the server reports none of them (see qa/answer/pick.py)."""
         import math
+
+        import openai
 
         try:
             response = self.client.chat.completions.create(

@@ -1,4 +1,5 @@
-"""The typer app, shared options and the error edge, used by the qa/cli_*.py command modules."""
+"""What every command module shares: global and common options, the error edge, progress on
+stderr and JSON on stdout."""
 
 from __future__ import annotations
 
@@ -15,14 +16,6 @@ from rich.console import Console
 
 from qa.errors import QAError
 from qa.settings import LoadedSettings, load_settings
-
-app = typer.Typer(help="Cited answers and daily briefings from your own documents.",
-                  no_args_is_help=True, rich_markup_mode="rich",
-                  context_settings={"help_option_names": ["-h", "--help"]})
-docs_app = typer.Typer(help="List and inspect stored documents.", no_args_is_help=True)
-config_app = typer.Typer(help="Show the effective settings.", no_args_is_help=True)
-app.add_typer(docs_app, name="docs")
-app.add_typer(config_app, name="config")
 
 # Word-wrap for people; never insert line breaks into piped output.
 out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
@@ -44,8 +37,21 @@ UntilOpt = Annotated[str | None, typer.Option("--until", help="Only documents pu
 SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only this source "
                                                      "(repeatable).")]
 
+GeneratorOpt = Annotated[str | None, typer.Option(
+    "--generator", "-g", help="auto | extractive | openai | local \\[env: QA_GENERATOR].")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name for the openai "
+                                              "generator \\[env: QA_MODEL].")]
+BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint "
+                                                "\\[env: QA_BASE_URL, OPENAI_BASE_URL].")]
+LocalModelOpt = Annotated[str | None, typer.Option(
+    "--local-model", help="Embedded model: 0.5b, 1.5b or a .gguf path \\[env: QA_LOCAL_MODEL].")]
+StyleOpt = Annotated[str | None, typer.Option(
+    "--answer-style", help="pick: the model picks the passage sentence that states the answer; "
+    "write: it writes the answer; auto: pick for embedded models \\[env: QA_ANSWER_STYLE].")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Drop sentences the citation check "
+                                         "cannot support.")]
 
-@app.callback()
+
 def main(store: StoreOpt = None, chroma_url: ChromaOpt = None,
          version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
          ) -> None:

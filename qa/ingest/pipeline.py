@@ -11,13 +11,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa.chunk import chunk_document
 from qa.errors import LoadError
-from qa.index import Index
-from qa.load import FieldMap, iter_documents
-from qa.manifest import date_to_int
-from qa.types import Chunk, Document
+from qa.ingest.chunker import chunk_document
+from qa.ingest.load import DEFAULT_MAX_BYTES, FieldMap, iter_documents
+from qa.records import Chunk, Document
+from vectorstore.index import Index
+from vectorstore.manifest import date_to_int
+
+if TYPE_CHECKING:
+    from qa.settings import Settings
 
 # Chunks embedded per flush. The embedder sorts each call's texts by length, so a bigger call
 # pads less, and fewer calls leave fewer Chroma upserts between them. Reuters (19,043 stories):
@@ -35,6 +39,7 @@ class IngestReport:
     pruned: int = 0
     chunks: int = 0
     errors: list[LoadError] = field(default_factory=list)
+    keyword_chunks: int | None = None  # set when the keyword index was rebuilt on request
 
     @property
     def failed(self) -> int:
@@ -47,7 +52,10 @@ class IngestReport:
         if self.pruned:
             parts.append(f"{self.pruned} pruned")
         parts.append(f"{self.failed} failed")
-        return ", ".join(parts) + f" ({self.chunks} chunks embedded)"
+        line = ", ".join(parts) + f" ({self.chunks} chunks embedded)"
+        if self.keyword_chunks is not None:
+            line += f"; keyword index rebuilt ({self.keyword_chunks} chunks)"
+        return line
 
 
 Progress = Callable[[int, int], None]  # (documents done, documents total)
@@ -60,9 +68,24 @@ class _Pending:
     replaces: str | None  # doc_id previously stored under doc.key
 
 
+@dataclass(frozen=True)
+class Chunking:
+    """Chunk size and overlap in tokens. The defaults are `Settings`' (a test keeps them in
+    step); `from_settings` reads the user's."""
+
+    tokens: int = 256
+    overlap: int = 64
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Chunking:
+        return cls(tokens=settings.chunk_tokens, overlap=settings.chunk_overlap)
+
+
 class Ingestor:
-    def __init__(self, index: Index, progress: Progress | None = None) -> None:
+    def __init__(self, index: Index, chunking: Chunking = Chunking(),
+                 progress: Progress | None = None) -> None:
         self.index = index
+        self.chunking = chunking
         self.progress = progress
         self.report = IngestReport()
         self._pending: dict[str, _Pending] = {}  # by doc_id: a duplicate is one lookup
@@ -127,8 +150,7 @@ class Ingestor:
                 self._link([link])
             self.report.duplicates += 1
             return
-        settings = self.index.settings
-        chunks = chunk_document(doc, size=settings.chunk_tokens, overlap=settings.chunk_overlap)
+        chunks = chunk_document(doc, size=self.chunking.tokens, overlap=self.chunking.overlap)
         self._pending[doc.doc_id] = _Pending(doc, chunks, stored[0] if stored else None)
         self._pending_chunks += len(chunks)
 
@@ -190,15 +212,16 @@ def _chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, str | int]:
     return meta
 
 
-def ingest_paths(index: Index, paths: Sequence[Path], *, include: Sequence[str] = (),
+def ingest_paths(index: Index, paths: Sequence[Path], *, chunking: Chunking = Chunking(),
+                 max_bytes: int = DEFAULT_MAX_BYTES, include: Sequence[str] = (),
                  exclude: Sequence[str] = (), default_date: date | None = None,
                  source: str | None = None, fields: FieldMap | None = None, prune: bool = False,
                  progress: Progress | None = None) -> IngestReport:
-    max_bytes = int(index.settings.max_file_mb * 2**20)
+    """Load `paths`, skip what is stored unchanged, chunk, embed and store the rest."""
     documents = list(iter_documents(paths, include=include, exclude=exclude, date=default_date,
                                     source=source, fields=fields or FieldMap(),
                                     max_bytes=max_bytes))
-    ingestor = Ingestor(index, progress)
+    ingestor = Ingestor(index, chunking, progress)
     if prune:
         ingestor.prune()
     return ingestor.run(documents)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from qa.generators.extractive import rank_sentences
+from qa.answer.sentences import rank_sentences
 from qa.prompts import load_template, render
-from qa.settings import Settings
-from qa.types import Passage
+from qa.records import Passage
 
 DEFAULT_THRESHOLD = 0.8  # the 1.5B's tuned value, for models without their own
 CANDIDATES = 6  # sentences offered; "0".."6" are single tokens for every tokenizer we ship
@@ -35,6 +35,8 @@ RANK_DECAY = 0.3
 @runtime_checkable
 class Chooser(Protocol):
     """A backend that can report the probabilities of one-token replies."""
+
+    pick_threshold: float | None  # its tuned refusal threshold; None: DEFAULT_THRESHOLD
 
     def choice_probabilities(self, messages: list[dict[str, str]],
                              choices: Sequence[str]) -> list[float] | None:
@@ -51,12 +53,12 @@ class Pick:
     confidence: float  # P(this sentence) among all choices
 
 
-def refusal_threshold(settings: Settings, generator: object) -> float:
+def refusal_threshold(setting: float | None, generator: object) -> float:
     """The least P(stated) an answer needs: the setting, else the model's tuned value."""
-    if settings.verify_threshold is not None:
-        return settings.verify_threshold
-    tuned = getattr(generator, "pick_threshold", None)
-    return tuned if isinstance(tuned, float) else DEFAULT_THRESHOLD
+    if setting is not None:
+        return setting
+    tuned = generator.pick_threshold if isinstance(generator, Chooser) else None
+    return tuned if tuned is not None else DEFAULT_THRESHOLD
 
 
 def candidates(question: str, passages: Sequence[Passage]) -> list[tuple[str, int]]:
@@ -73,17 +75,16 @@ def candidates(question: str, passages: Sequence[Passage]) -> list[tuple[str, in
     return picked
 
 
-def pick_messages(settings: Settings, question: str,
-                  offered: Sequence[tuple[str, int]]) -> list[dict[str, str]]:
+def pick_messages(question: str, offered: Sequence[tuple[str, int]],
+                  prompts_dir: Path | None = None) -> list[dict[str, str]]:
     body = "\n".join(f"{i}. {text}" for i, (text, _) in enumerate(offered, 1))
-    user = render(load_template("pick", settings.prompts_dir), sentences=body,
-                  question=question).strip()
-    system = render(load_template("pick_system", settings.prompts_dir)).strip()
+    user = render(load_template("pick", prompts_dir), sentences=body, question=question).strip()
+    system = render(load_template("pick_system", prompts_dir)).strip()
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def pick_sentence(chooser: object, settings: Settings, question: str,
-                  passages: Sequence[Passage]) -> Pick | None:
+def pick_sentence(chooser: object, question: str, passages: Sequence[Passage], *,
+                  prompts_dir: Path | None = None) -> Pick | None:
     """The model's pick among the best-matching sentences; None when the backend cannot
     report choice probabilities or no sentence is a candidate."""
     if not isinstance(chooser, Chooser):
@@ -92,8 +93,8 @@ def pick_sentence(chooser: object, settings: Settings, question: str,
     if not offered:
         return None
     choices = [str(i) for i in range(len(offered) + 1)]
-    probabilities = chooser.choice_probabilities(pick_messages(settings, question, offered),
-                                                 choices)
+    probabilities = chooser.choice_probabilities(
+        pick_messages(question, offered, prompts_dir), choices)
     if not probabilities:
         return None
     best = max(range(1, len(choices)),

@@ -17,8 +17,8 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from qa.errors import ConfigError
+from qa.records import Chunk, Document
 from qa.text import encoding, split_sentences
-from qa.types import Chunk, Document
 
 if TYPE_CHECKING:
     import tiktoken

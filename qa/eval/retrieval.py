@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import QAError
-from qa.index import Index
-from qa.metrics import ndcg_at, recall_at, reciprocal_rank
-from qa.retrieve import Mode, retrieve
+from qa.eval.metrics import ndcg_at, recall_at, reciprocal_rank
+from qa.retrieve import FUSION_K, Mode, retrieve
 from qa.settings import Settings
+from qa.store import open_index
+from vectorstore.index import Index
 
 MODES: tuple[Mode, ...] = ("dense", "keyword", "hybrid")
 
@@ -68,8 +69,10 @@ def eval_store(settings: Settings, corpus: Path) -> Settings:
                                        "collection": "eval"})
 
 
-def ranked_docs(index: Index, query: str, mode: Mode, depth: int = 100) -> list[str]:
-    passages = retrieve(index, query, k=depth * 2, mode=mode, candidates=depth * 2)
+def ranked_docs(index: Index, query: str, mode: Mode, depth: int = 100,
+                fusion_k: int = FUSION_K) -> list[str]:
+    passages = retrieve(index, query, k=depth * 2, mode=mode, candidates=depth * 2,
+                        fusion_k=fusion_k)
     seen: dict[str, None] = {}
     for p in passages:
         seen.setdefault(p.doc.external_id or p.doc.doc_id, None)
@@ -80,14 +83,16 @@ def eval_retrieval(settings: Settings, dataset: Path, *, split: str = "test",
                    limit: int | None = None, modes: tuple[Mode, ...] = MODES,
                    progress: Callable[[str, int, int], None] | None = None,
                    ) -> list[RetrievalScores]:
-    from qa.ingest import ingest_paths
-    from qa.load import FieldMap
+    from qa.ingest.load import FieldMap
+    from qa.ingest.pipeline import Chunking, ingest_paths
 
     corpus, queries, qrels = read_beir(dataset, split)
-    index = Index(eval_store(settings, corpus))
+    store = eval_store(settings, corpus)
+    index = open_index(store)
     try:
         on_ingest = (lambda d, t: progress("ingest", d, t)) if progress else None
-        report = ingest_paths(index, [corpus], fields=FieldMap(id="_id"), progress=on_ingest)
+        report = ingest_paths(index, [corpus], chunking=Chunking.from_settings(store),
+                              fields=FieldMap(id="_id"), progress=on_ingest)
         if report.failed:
             raise QAError(f"{corpus}: {report.failed} records failed to load",
                           fix=str(report.errors[0]))
@@ -97,7 +102,7 @@ def eval_retrieval(settings: Settings, dataset: Path, *, split: str = "test",
             started = time.perf_counter()
             sums = [0.0, 0.0, 0.0, 0.0]
             for done, (qid, text) in enumerate(items, 1):
-                ranked = ranked_docs(index, text, mode)
+                ranked = ranked_docs(index, text, mode, fusion_k=settings.fusion_k)
                 rel = qrels[qid]
                 for i, value in enumerate((ndcg_at(ranked, rel, 10), recall_at(ranked, rel, 10),
                                            recall_at(ranked, rel, 100),

@@ -15,19 +15,19 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from qa.chat import BACKENDS, ChatSession, Turn
+from qa.chat.session import BACKENDS, ChatSession
 from qa.errors import QAError
+from qa.records import Answer
 from qa.render import (
-    UNSUPPORTED_MARK,
-    answer_text,
+    answer_markdown,
     cited_numbers,
     passage_label,
+    print_passage,
+    sources_markdown,
     sources_text,
-    spans_for,
     support_line,
 )
 from qa.retrieve import Filters
-from qa.types import Answer
 
 Handler = Callable[[ChatSession, Console, list[str]], bool]  # False: leave the chat
 
@@ -42,29 +42,6 @@ class Command:
     usage: str
     help: str
     run: Handler
-
-
-# -- showing answers -----------------------------------------------------------------------------
-def compact_sources(answer: Answer) -> Text:
-    out = Text()
-    for number in cited_numbers(answer):
-        out.append(f"[{number}] ", style="bold cyan")
-        out.append(passage_label(answer.passages[number - 1]) + "\n", style="dim")
-    return out
-
-
-def print_turn(console: Console, turn: Turn) -> None:
-    """The checked answer ([n] highlighted, unsupported sentences dimmed) and its sources."""
-    answer = turn.answer
-    console.print(answer_text(answer))
-    footer = " · ".join(p for p in (answer.backend, support_line(answer)) if p)
-    console.print(footer, style="dim", markup=False)
-    withheld = getattr(answer, "withheld", "")  # set when the refusal step withholds an answer
-    if withheld:
-        console.print(f"withheld: {withheld}", style="dim", markup=False)
-    sources = compact_sources(answer)
-    if sources:
-        console.print(sources, end="", soft_wrap=True)  # paths stay whole for copying
 
 
 def need_answer(session: ChatSession) -> Answer:
@@ -108,20 +85,7 @@ def cmd_open(session: ChatSession, console: Console, args: list[str]) -> bool:
     if not 1 <= number <= total:
         raise QAError(f"no passage [{number}]", fix=f"the last answer has passages 1 to {total}"
                       if total else "the last answer has no passages")
-    passage = answer.passages[number - 1]
-    doc = passage.doc
-    console.print(Text(f"[{number}] {doc.title}", style="bold"))
-    when = doc.published.isoformat() if doc.published else "undated"
-    where = doc.keys[0] if doc.keys else doc.doc_id
-    page = f" · p. {passage.chunk.page}" if passage.chunk.page else ""
-    console.print(Text(f"{doc.source} · {when} · {where}{page}", style="dim"))
-    body = Text(passage.text)
-    spans = spans_for(answer, number)
-    for start, end in spans:
-        body.stylize("bold yellow reverse", start, end)
-    console.print(body)
-    if not spans:
-        console.print("(retrieved, not cited in the answer)", style="dim")
+    print_passage(console, answer, number)
     return True
 
 
@@ -291,16 +255,6 @@ def _path_options(word: str) -> list[tuple[str, str]]:
 
 
 # -- the transcript --------------------------------------------------------------------------------
-def _markdown_answer(answer: Answer) -> str:
-    parts = []
-    for sentence in answer.sentences:
-        marks = "".join(f" [{n}]" for n in sorted({c.number for c in sentence.citations}))
-        flag = "" if sentence.supported else f" *({UNSUPPORTED_MARK} unsupported)*"
-        parts.append(sentence.text + marks + flag)
-    text = " ".join(parts)
-    return text + (" **[cut short: the answer is incomplete]**" if not answer.complete else "")
-
-
 def transcript_markdown(session: ChatSession) -> str:
     lines = [f"# qa chat, {datetime.now():%Y-%m-%d %H:%M}", ""]
     for turn in session.turns:
@@ -308,17 +262,10 @@ def transcript_markdown(session: ChatSession) -> str:
         lines += [f"## {turn.question}", ""]
         if turn.searched != turn.question:
             lines += [f"*Searched: {turn.searched}*", ""]
-        lines += [_markdown_answer(answer), ""]
+        lines += [answer_markdown(answer), ""]
         footer = " · ".join(p for p in (answer.backend, support_line(answer)) if p)
         lines += [f"*{footer}*", ""]
-        cited = cited_numbers(answer)
-        if cited:
-            lines += ["Sources:", ""]
-        for number in cited:
-            lines.append(f"- [{number}] {passage_label(answer.passages[number - 1])}")
-            for start, end in spans_for(answer, number):
-                quote = " ".join(answer.passages[number - 1].text[start:end].split())
-                lines.append(f"  > {quote}")
-        if cited:
-            lines.append("")
+        sources = sources_markdown(answer)
+        if sources:
+            lines += ["Sources:", "", *sources, ""]
     return "\n".join(lines).rstrip() + "\n"

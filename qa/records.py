@@ -100,7 +100,8 @@ class Answer:
     refused: bool = False
     complete: bool = True
     raw_text: str = ""
-    verification: float | None = None  # P(some passage sentence states the answer): qa/pick.py
+    # P(some passage sentence states the answer), from the reading check (qa/answer/pick.py)
+    verification: float | None = None
     withheld: str = ""  # why a proposed answer was replaced by the refusal, if it was
 
     @property

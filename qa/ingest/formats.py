@@ -2,7 +2,7 @@
 
 A loader turns a `Source` (resolved path and bytes) into `Draft`s: the text plus the metadata the
 file itself carries. It raises `LoadError` for a bad file and yields one for a bad record of a
-multi-document file. `qa.load` holds the registry (`LOADERS`, suffix -> loader), the corpus
+multi-document file. `qa.ingest.load` holds the registry (`LOADERS`, suffix -> loader), the corpus
 loaders (jsonl, csv) and the rest: walking, size and permission checks, keys, hashes, date and
 source precedence.
 """
@@ -66,7 +66,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Draft:
-    """What a loader found; `qa.load` turns it into a Document."""
+    """What a loader found; `qa.ingest.load` turns it into a Document."""
 
     text: str
     title: str = ""

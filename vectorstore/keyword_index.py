@@ -86,7 +86,7 @@ class KeywordIndex:
             self._model = bm25s.BM25.load(str(self.directory), show_progress=False)
         except (OSError, ValueError) as exc:
             raise StoreError(f"{self.directory}: keyword index unreadable ({exc})",
-                             fix="run `qa ingest --reindex` to rebuild it") from exc
+                             fix="rebuild it with `qa ingest --reindex`") from exc
         self._position = {cid: i for i, cid in enumerate(self._ids)}
         self._stemmer = self._stemmer or _stemmer()
         return True

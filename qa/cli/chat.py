@@ -1,36 +1,43 @@
 """`qa chat`: the REPL. prompt_toolkit and rich for a terminal; one question a line, plain text
-out, when stdin or stdout is not a terminal. The conversation itself lives in qa/chat.py, the
-slash commands in qa/chat_commands.py."""
+out, when stdin or stdout is not a terminal. The conversation itself lives in qa/chat/session.py,
+the slash commands in qa/chat/commands.py."""
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from qa.cli_app import (
+from qa.cli.common import (
+    BaseUrlOpt,
+    GeneratorOpt,
     KOpt,
+    LocalModelOpt,
+    ModelOpt,
     SinceOpt,
     SourceOpt,
+    StrictOpt,
+    StyleOpt,
     UntilOpt,
-    app,
     errors,
     filters_from,
     settings_for,
 )
-from qa.cli_query import BaseUrlOpt, GeneratorOpt, LocalModelOpt, ModelOpt, StyleOpt
 from qa.errors import QAError
 
 if TYPE_CHECKING:
     from prompt_toolkit.completion import CompleteEvent, Completer, Completion
     from prompt_toolkit.document import Document
 
-    from qa.chat import ChatSession
+    from qa.chat.session import ChatSession
 
+
+app = typer.Typer()
 Outcome = Literal["ok", "error", "exit"]
 PROMPT = "qa> "
 
@@ -43,8 +50,7 @@ def chat(
     k: KOpt = None, since: SinceOpt = None, until: UntilOpt = None, source: SourceOpt = None,
     generator: GeneratorOpt = None, model: ModelOpt = None, base_url: BaseUrlOpt = None,
     local_model: LocalModelOpt = None, answer_style: StyleOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Drop sentences the citation check "
-                                         "cannot support.")] = False,
+    strict: StrictOpt = False,
 ) -> None:
     """Chat with your documents: every answer cites its passages, follow-ups keep the context.
 
@@ -56,7 +62,7 @@ def chat(
     Without a terminal (echo "question" | qa chat) it reads one question or command a line and
     prints plain text; it exits 1 if any line failed.
     """
-    from qa.chat import ChatSession
+    from qa.chat.session import ChatSession
 
     with errors():
         settings = settings_for(k=k, generator=generator, model=model, base_url=base_url,
@@ -78,7 +84,7 @@ def chat(
 def handle_line(session: ChatSession, console: Console, errs: Console, line: str, *,
                 live: bool) -> Outcome:
     """Run a command or answer a question. Expected errors and Ctrl-C print one line."""
-    from qa.chat_commands import dispatch
+    from qa.chat.commands import dispatch
 
     text = line.strip()
     if not text:
@@ -96,7 +102,7 @@ def handle_line(session: ChatSession, console: Console, errs: Console, line: str
 
 
 def answer_question(session: ChatSession, console: Console, question: str, *, live: bool) -> None:
-    from qa.chat_commands import print_turn
+    from qa.render import print_chat_answer
 
     if not live:
         turn = session.ask(question, on_rewrite=lambda searched: console.print(
@@ -121,7 +127,7 @@ def answer_question(session: ChatSession, console: Console, question: str, *, li
             turn = session.ask(question, on_text=on_text, on_status=on_status,
                                on_rewrite=lambda searched: console.print(
                                    Text(f"searched: {searched}", style="dim italic")))
-    print_turn(console, turn)
+    print_chat_answer(console, turn.answer)
 
 
 # -- without a terminal ----------------------------------------------------------------------------
@@ -167,6 +173,9 @@ def run_tty(session: ChatSession) -> bool:
         complete_while_typing=True, complete_in_thread=False, multiline=False,
         prompt_continuation=lambda width, _line, _wrap: "." * (width - 1) + " ")
     console = Console(highlight=False)  # answers wrap at word boundaries
+    # Started in the background (`&`, nohup, many CI runners), a process inherits SIGINT
+    # ignored, and Ctrl-C would stop nothing. A chat on a terminal is interactive by definition.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     banner(console, session)
     started = False
     while True:
@@ -193,7 +202,7 @@ def banner(console: Console, session: ChatSession) -> None:
 def _completer(session: ChatSession) -> Completer:
     from prompt_toolkit.completion import Completer, Completion
 
-    from qa.chat_commands import completions
+    from qa.chat.commands import completions
 
     class SlashCompleter(Completer):
         def get_completions(self, document: Document,

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from qa.cli_app import (
+from qa.cli.common import (
     JsonOpt,
-    app,
     emit_json,
     err,
     errors,
@@ -20,15 +19,19 @@ from qa.cli_app import (
     settings_for,
     stage_progress,
 )
+from qa.errors import QAError
 from qa.settings import Settings
 
 if TYPE_CHECKING:
-    from qa.ingest import IngestReport
+    from qa.ingest.pipeline import IngestReport
 
-# -- ingest / forget ------------------------------------------------------------------------------
+app = typer.Typer()
+
+
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive).")],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (recursive).")]
+    = None,
     include: Annotated[list[str] | None, typer.Option("--include", help="Glob to include "
                                                       "(repeatable), e.g. '*.md'.")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob to exclude "
@@ -44,11 +47,17 @@ def ingest(
     text_field: Annotated[str, typer.Option(help="Corpus field holding the text.")] = "text",
     date_field: Annotated[str, typer.Option(help="Corpus field holding the date.")] = "date",
     url_field: Annotated[str, typer.Option(help="Corpus field holding the URL.")] = "url",
+    reindex: Annotated[bool, typer.Option("--reindex", help="Rebuild the keyword index from "
+                                          "the stored chunks (no paths needed).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Load, chunk, embed and store documents. Unchanged files are skipped."""
     with errors():
-        report = run_ingest(settings_for().settings, paths, include=include or [],
+        if not paths and not reindex:
+            raise QAError("nothing to ingest", fix="name files or folders, e.g. `qa ingest "
+                          "notes/`, or rebuild the keyword index with `qa ingest --reindex`")
+        report = run_ingest(settings_for().settings, paths or [], reindex=reindex,
+                            include=include or [],
                             exclude=exclude or [], default_date=parse_day(date_, "--date"),
                             source=source, prune=prune, id_field=id_field,
                             title_field=title_field, text_field=text_field,
@@ -67,11 +76,11 @@ def ingest(
 @app.command()
 def forget(refs: Annotated[list[str], typer.Argument(help="Paths or document ids.")]) -> None:
     """Remove documents (by path or id) from the index."""
-    from qa.index import Index
-    from qa.ingest import Ingestor
+    from qa.ingest.pipeline import Ingestor
+    from qa.store import open_index
 
     with errors():
-        index = Index(settings_for().settings)
+        index = open_index(settings_for().settings)
         missing = 0
         for ref in refs:
             count = Ingestor(index).forget(ref)
@@ -84,23 +93,28 @@ def forget(refs: Annotated[list[str], typer.Argument(help="Paths or document ids
             raise typer.Exit(1)
 
 
-def run_ingest(settings: Settings, paths: list[Path], *, include: list[str], exclude: list[str],
+def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
+               include: list[str], exclude: list[str],
                default_date: date | None, source: str | None, prune: bool, id_field: str,
                title_field: str, text_field: str, date_field: str, url_field: str, quiet: bool,
                err: Console) -> IngestReport:
     """Ingest with a progress bar on stderr and one line per failed file."""
-    from qa.index import Index
-    from qa.ingest import ingest_paths
-    from qa.load import FieldMap
+    from qa.ingest.load import FieldMap
+    from qa.ingest.pipeline import Chunking, ingest_paths
+    from qa.store import open_index
 
     fields = FieldMap(id=id_field, title=title_field, text=text_field, date=date_field,
                       url=url_field)
-    index = Index(settings)
+    index = open_index(settings)
     try:
         with stage_progress(quiet=quiet) as progress:
-            report = ingest_paths(index, paths, include=include, exclude=exclude,
+            report = ingest_paths(index, paths, chunking=Chunking.from_settings(settings),
+                                  max_bytes=int(settings.max_file_mb * 2**20),
+                                  include=include, exclude=exclude,
                                   default_date=default_date, source=source, fields=fields,
                                   prune=prune, progress=lambda d, t: progress("ingesting", d, t))
+        if reindex:
+            report.keyword_chunks = index.rebuild_keyword_index()
     finally:
         index.close()
     if not quiet:

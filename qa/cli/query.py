@@ -9,13 +9,18 @@ import typer
 from rich.live import Live
 from rich.text import Text
 
-from qa.cli_app import (
+from qa.cli.common import (
+    BaseUrlOpt,
+    GeneratorOpt,
     JsonOpt,
     KOpt,
+    LocalModelOpt,
+    ModelOpt,
     SinceOpt,
     SourceOpt,
+    StrictOpt,
+    StyleOpt,
     UntilOpt,
-    app,
     emit_json,
     err,
     errors,
@@ -24,18 +29,7 @@ from qa.cli_app import (
     settings_for,
 )
 
-GeneratorOpt = Annotated[str | None, typer.Option(
-    "--generator", "-g", help="auto | extractive | openai | local \\[env: QA_GENERATOR].")]
-ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name for the openai "
-                                              "generator \\[env: QA_MODEL].")]
-BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint "
-                                                "\\[env: QA_BASE_URL, OPENAI_BASE_URL].")]
-LocalModelOpt = Annotated[str | None, typer.Option(
-    "--local-model", help="Embedded model: 0.5b, 1.5b or a .gguf path \\[env: QA_LOCAL_MODEL].")]
-StyleOpt = Annotated[str | None, typer.Option(
-    "--answer-style", help="pick: the model picks the passage sentence that states the answer; "
-    "write: it writes the answer; auto: pick for embedded models \\[env: QA_ANSWER_STYLE].")]
-
+app = typer.Typer()
 
 @app.command()
 def ask(
@@ -43,28 +37,27 @@ def ask(
     k: KOpt = None, since: SinceOpt = None, until: UntilOpt = None, source: SourceOpt = None,
     generator: GeneratorOpt = None, model: ModelOpt = None, base_url: BaseUrlOpt = None,
     local_model: LocalModelOpt = None, answer_style: StyleOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Drop sentences the citation check "
-                                         "cannot support.")] = False,
+    strict: StrictOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from your documents; every sentence cites its passage."""
-    from qa.answer import AskOptions
-    from qa.answer import ask as run_ask
+    from qa.answer.ask import AnswerOptions
+    from qa.answer.ask import ask as run_ask
     from qa.generators.registry import make_generator
-    from qa.index import Index
     from qa.render import answer_json, print_answer
+    from qa.store import open_index
 
     with errors():
         settings = settings_for(k=k, generator=generator, model=model, base_url=base_url,
                                 local_model=local_model, answer_style=answer_style,
                                 strict=strict or None).settings
-        index = Index(settings)
+        index = open_index(settings)
         backend = make_generator(settings)
-        options = AskOptions(k=settings.k, filters=filters_from(since, until, source),
-                             strict=settings.strict)
+        options = AnswerOptions.from_settings(settings)
+        filters = filters_from(since, until, source)
         try:
             if as_json or not sys.stdout.isatty():
-                answer = run_ask(index, backend, question, options)
+                answer = run_ask(index, backend, question, options, filters=filters)
             else:
                 out.print(f"answered by {backend.name}", style="dim")
                 streamed = Text()
@@ -73,7 +66,8 @@ def ask(
                         streamed.append(piece)
                         live.update(streamed)
 
-                    answer = run_ask(index, backend, question, options, on_text=show)
+                    answer = run_ask(index, backend, question, options, filters=filters,
+                                     on_text=show)
         finally:
             backend.close()
             index.close()
@@ -93,32 +87,23 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the passages retrieval finds for a query, with their scores."""
-    from qa.index import Index
-    from qa.render import passage_json, passage_label
+    from qa.render import passage_json, print_search_results
     from qa.retrieve import retrieve
+    from qa.store import open_index
 
     if mode not in ("hybrid", "dense", "keyword"):
         err.print(f"[red]error:[/] --mode {mode!r} (use hybrid, dense or keyword)")
         raise typer.Exit(2)
     with errors():
         settings = settings_for(k=k).settings
-        index = Index(settings)
+        index = open_index(settings)
         try:
             passages = retrieve(index, query, k=settings.k,
                                 filters=filters_from(since, until, source),
-                                mode=mode)  # type: ignore[arg-type]
+                                mode=mode, fusion_k=settings.fusion_k)  # type: ignore[arg-type]
         finally:
             index.close()
         if as_json:
             emit_json([passage_json(i, p) for i, p in enumerate(passages, 1)])
             return
-        if not passages:
-            out.print("no passages found")
-        for i, p in enumerate(passages, 1):
-            scores = f"score {p.score:.4f}"
-            if p.dense_score is not None:
-                scores += f" · dense {p.dense_score:.3f}"
-            if p.keyword_score is not None:
-                scores += f" · bm25 {p.keyword_score:.2f}"
-            out.print(f"[bold cyan][{i}][/] {passage_label(p)}  [dim]{scores}[/]")
-            out.print("    " + " ".join(p.text.split())[:400], style="italic")
+        print_search_results(out, passages)

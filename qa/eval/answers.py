@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qa.answer import AskOptions, ask
+from qa.answer.ask import AnswerOptions, ask
 from qa.errors import QAError
+from qa.eval.metrics import contains_answer, exact_match, percentile, token_f1
 from qa.generators.base import Generator
-from qa.index import Index
-from qa.metrics import contains_answer, exact_match, percentile, token_f1
 from qa.retrieve import Filters
 from qa.settings import Settings
+from qa.store import open_index
+from vectorstore.index import Index
 
 
 @dataclass
@@ -156,15 +157,17 @@ def eval_answers(settings: Settings, generator: Generator, docs: list[dict[str, 
                  progress: Callable[[str, int, int], None] | None = None,
                  on_outcome: Callable[[Outcome], None] | None = None) -> AnswerReport:
     """Answer every item; `on_outcome` sees each result as it comes (details files, logs)."""
-    from qa.evaluate import eval_store
-    from qa.ingest import ingest_paths
+    from qa.eval.retrieval import eval_store
+    from qa.ingest.pipeline import Chunking, ingest_paths
 
     path = corpus_file(settings, name, docs)
-    index = Index(eval_store(settings, path))
+    store = eval_store(settings, path)
+    index = open_index(store)
     groups = sorted({d.get("source", "") for d in docs})
     report = AnswerReport(backend=generator.name)
     try:
-        ingested = ingest_paths(index, [path], progress=(lambda d, t: progress("ingest", d, t))
+        ingested = ingest_paths(index, [path], chunking=Chunking.from_settings(store),
+                                progress=(lambda d, t: progress("ingest", d, t))
                                 if progress else None)
         if ingested.failed:
             raise QAError(f"{path}: {ingested.failed} records failed", fix=str(ingested.errors[0]))
@@ -201,8 +204,8 @@ def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
         if not first:
             first.append(time.perf_counter() - started)
 
-    answer = ask(index, generator, item.question,
-                 AskOptions(k=settings.k, filters=filters, strict=settings.strict), on_text)
+    answer = ask(index, generator, item.question, AnswerOptions.from_settings(settings),
+                 filters=filters, on_text=on_text)
     total = time.perf_counter() - started
     text = " ".join(s.text for s in answer.sentences)
     cited = sorted({c.number for s in answer.sentences for c in s.citations})

@@ -10,16 +10,27 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qa.cli_app import JsonOpt, app, emit_json, errors, out, settings_for, stage_progress
+from qa.cli.common import (
+    BaseUrlOpt,
+    GeneratorOpt,
+    JsonOpt,
+    LocalModelOpt,
+    ModelOpt,
+    StyleOpt,
+    emit_json,
+    errors,
+    out,
+    settings_for,
+    stage_progress,
+)
 
-eval_app = typer.Typer(help="Measure retrieval and answers on real data.", no_args_is_help=True)
-app.add_typer(eval_app, name="eval")
+app = typer.Typer(help="Measure retrieval and answers on real data.", no_args_is_help=True)
 
 DatasetOpt = Annotated[Path, typer.Option("--dataset", help="BEIR folder: corpus.jsonl, "
                                           "queries.jsonl, qrels/<split>.tsv.")]
 
 
-@eval_app.command("retrieval")
+@app.command("retrieval")
 def eval_retrieval_cmd(
     dataset: DatasetOpt,
     split: Annotated[str, typer.Option(help="Which qrels file.")] = "test",
@@ -27,7 +38,7 @@ def eval_retrieval_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """nDCG@10, recall@10, recall@100 and MRR for dense, BM25 and hybrid retrieval."""
-    from qa.evaluate import eval_retrieval
+    from qa.eval.retrieval import eval_retrieval
 
     with errors():
         settings = settings_for().settings
@@ -47,7 +58,7 @@ def eval_retrieval_cmd(
     out.print(table)
 
 
-@eval_app.command("answer")
+@app.command("answer")
 def eval_answer_cmd(
     squad: Annotated[Path | None, typer.Option("--squad", help="SQuAD-format JSON file.")] = None,
     corpus: Annotated[Path | None, typer.Option(help="docs.jsonl: id, title, text, date.")] = None,
@@ -58,21 +69,18 @@ def eval_answer_cmd(
     k: Annotated[int, typer.Option("--k", "-k", help="Passages per question.")] = 4,
     off_topic: Annotated[bool, typer.Option("--off-topic", help="Ask each question against the "
                                             "other articles only.")] = False,
-    generator: Annotated[str | None, typer.Option("--generator", "-g")] = None,
-    local_model: Annotated[str | None, typer.Option("--local-model")] = None,
-    model: Annotated[str | None, typer.Option("--model")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url")] = None,
-    answer_style: Annotated[str | None, typer.Option(
-        "--answer-style", help="auto | pick | write (see qa ask --help).")] = None,
+    generator: GeneratorOpt = None, local_model: LocalModelOpt = None, model: ModelOpt = None,
+    base_url: BaseUrlOpt = None, answer_style: StyleOpt = None,
     details: Annotated[Path | None, typer.Option(help="Write one JSON line per question, as "
                                                  "each is answered.")]
     = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer accuracy, refusals, citation precision/recall, support rate and latency."""
-    from qa.answer import resolve_answer_style
+    from qa.answer.ask import resolve_answer_style
+    from qa.answer.pick import refusal_threshold
     from qa.errors import QAError
-    from qa.evaluate_answer import (
+    from qa.eval.answers import (
         Outcome,
         eval_answers,
         outcome_record,
@@ -81,7 +89,6 @@ def eval_answer_cmd(
         sample,
     )
     from qa.generators.registry import make_generator
-    from qa.pick import refusal_threshold
 
     with errors():
         settings = settings_for(generator=generator, local_model=local_model, model=model,
@@ -115,9 +122,9 @@ def eval_answer_cmd(
                     sink.close()
     summary = report.summary()
     # what the figures depend on, so a results file says how it was made
-    summary.update(k=settings.k, answer_style=resolve_answer_style(settings, backend),
+    summary.update(k=settings.k, answer_style=resolve_answer_style(settings.answer_style, backend),
                    verify=settings.verify,
-                   verify_threshold=refusal_threshold(settings, backend),
+                   verify_threshold=refusal_threshold(settings.verify_threshold, backend),
                    min_relevance=settings.min_relevance, min_coverage=settings.min_coverage,
                    off_topic=off_topic, seed=seed)
     if as_json:

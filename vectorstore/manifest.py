@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from qa.errors import StoreError
-from qa.types import Chunk, DocInfo, Document
+from qa.records import Chunk, DocInfo, Document
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -34,7 +34,11 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 
 
 def date_to_int(value: date | None) -> int:
-    """Dates as YYYYMMDD integers, so Chroma's $gte/$lte filters work; 0 means unknown."""
+    """Dates as YYYYMMDD integers, so Chroma's $gte/$lte filters work; 0 means unknown.
+
+    The filter rule, for vectors and keywords alike: a date bound (since, until, or both) keeps
+    only documents whose date is known and in range; an undated document passes no date filter.
+    """
     return value.year * 10000 + value.month * 100 + value.day if value else 0
 
 
@@ -120,6 +124,31 @@ class Manifest:
         yield from self.db.execute(
             "SELECT c.chunk_id, c.doc_id, d.title || '\n' || c.text FROM chunks c "
             "JOIN documents d USING (doc_id) ORDER BY c.doc_id, c.ordinal")
+
+    def sources(self) -> list[str]:
+        """The stored documents' distinct sources, sorted."""
+        rows = self.db.execute("SELECT DISTINCT source FROM documents ORDER BY source")
+        return [str(row[0]) for row in rows]
+
+    def chunk_ids_where(self, *, since: date | None = None, until: date | None = None,
+                        sources: Sequence[str] = ()) -> set[str]:
+        """Chunk ids of the documents published in [since, until] and from one of `sources`.
+        A date bound keeps dated documents only (see `date_to_int`: the same rule as the
+        vectors' filter)."""
+        sql = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) WHERE 1=1"
+        args: list[str] = []
+        if since or until:
+            sql += " AND d.published IS NOT NULL"
+        if since:
+            sql += " AND d.published >= ?"
+            args.append(since.isoformat())
+        if until:
+            sql += " AND d.published <= ?"
+            args.append(until.isoformat())
+        if sources:
+            sql += f" AND d.source IN ({','.join('?' * len(sources))})"
+            args.extend(sources)
+        return {row[0] for row in self.db.execute(sql, args)}
 
     def stats(self) -> dict[str, int]:
         one = self.db.execute

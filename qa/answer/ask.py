@@ -1,0 +1,197 @@
+"""Answering: retrieve -> off-topic gate -> reading check -> pick, or prompt + generate (streamed)
+-> citation check -> `Answer`.
+
+Every value the path reads arrives as an argument: `AnswerOptions` (built from the settings by
+`AnswerOptions.from_settings`), the generator, and the embedder the citation check scores with.
+Briefings will reuse `generate_checked` with their own prompt: one generator layer, one check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from qa import cite
+from qa.answer.packing import answer_messages
+from qa.answer.pick import Pick, pick_sentence, refusal_threshold
+from qa.answer.quotes import answer_from_quote, split_quote_first
+from qa.errors import IncompleteAnswer
+from qa.generators.base import GenerationRequest, Generator
+from qa.records import Answer, Passage, Sentence
+from qa.refusal import NOT_IN_DOCUMENTS, is_refusal
+from qa.retrieve import FUSION_K, NO_FILTERS, Filters, retrieve
+from qa.text import content_words
+
+if TYPE_CHECKING:
+    from qa.settings import Settings
+    from vectorstore.embedders import Embedder
+    from vectorstore.index import Index
+
+OnText = Callable[[str], None]
+AnswerStyle = Literal["auto", "write", "pick"]
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """What answering reads. The defaults are `Settings`' (a test keeps them in step)."""
+
+    k: int = 6
+    fusion_k: int = FUSION_K
+    strict: bool = False
+    min_relevance: float = 0.3
+    min_coverage: float = 0.7
+    answer_style: AnswerStyle = "auto"
+    verify: bool = True
+    verify_threshold: float | None = None
+    answer_tokens: int = 256
+    temperature: float = 0.0
+    prompts_dir: Path | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnswerOptions:
+        return cls(k=settings.k, fusion_k=settings.fusion_k, strict=settings.strict,
+                   min_relevance=settings.min_relevance, min_coverage=settings.min_coverage,
+                   answer_style=settings.answer_style, verify=settings.verify,
+                   verify_threshold=settings.verify_threshold,
+                   answer_tokens=settings.answer_tokens, temperature=settings.temperature,
+                   prompts_dir=settings.prompts_dir)
+
+
+def refusal(question: str, passages: list[Passage], backend: str, *, withheld: str = "",
+            verification: float | None = None) -> Answer:
+    return Answer(question=question, sentences=[Sentence(text=NOT_IN_DOCUMENTS)],
+                  passages=passages, backend=backend, refused=True, raw_text=NOT_IN_DOCUMENTS,
+                  withheld=withheld, verification=verification)
+
+
+def generate_checked(embedder: Embedder | None, generator: Generator,
+                     request: GenerationRequest, *, strict: bool,
+                     on_text: OnText | None = None) -> Answer:
+    """Stream the generator's text to `on_text`, then check every sentence's citations."""
+    pieces: list[str] = []
+    complete = True
+    try:
+        for piece in generator.stream(request):
+            pieces.append(piece)
+            if on_text:
+                on_text(piece)
+    except IncompleteAnswer as exc:
+        complete = False
+        pieces = [exc.partial]
+    except KeyboardInterrupt:
+        if not pieces:
+            raise
+        complete = False  # Ctrl-C mid-answer: keep what came, marked as cut
+    raw = "".join(pieces).strip()
+    text, quotes = split_quote_first(raw)
+    text = answer_from_quote(text, quotes, request.passages)
+    if complete and (is_refusal(text) or not text):
+        return refusal(request.question, request.passages, generator.name)
+    sentences = cite.check(text, request.passages, embedder, strict=strict)
+    answer = Answer(question=request.question, sentences=sentences, passages=request.passages,
+                    backend=generator.name, refused=False, complete=complete, raw_text=raw)
+    if complete and request.task == "answer":
+        _refuse_if_unfounded(answer)
+    return answer
+
+
+def _refuse_if_unfounded(answer: Answer) -> None:
+    """Withhold an answer no sentence of which survives the citation check."""
+    if not any(s.supported and s.citations for s in answer.sentences):
+        answer.refused = True
+        answer.withheld = "no sentence of the proposed answer is supported by the passages"
+        answer.sentences = [Sentence(text=NOT_IN_DOCUMENTS)]
+
+
+def off_topic_reason(question: str, passages: list[Passage], min_relevance: float,
+                     min_coverage: float) -> str:
+    """Why the passages cannot be about the question, or "" when they may be.
+
+    Both signals must fail: short questions score low on dense similarity against long chunks
+    ("Who died on Nov 29?": 0.16 on the seed) yet share all their words with the passage.
+    """
+    best = max((p.dense_score for p in passages if p.dense_score is not None), default=-1.0)
+    asked = set(content_words(question))
+    held = {w for p in passages for w in content_words(p.text)}
+    coverage = len(asked & held) / len(asked) if asked else 1.0
+    if best < min_relevance and coverage < min_coverage:
+        return (f"no passage is close to the question (similarity {best:.2f} < {min_relevance}, "
+                f"{coverage:.0%} of its words found)")
+    return ""
+
+
+def ask(index: Index, generator: Generator, question: str, options: AnswerOptions, *,
+        filters: Filters = NO_FILTERS, on_text: OnText | None = None) -> Answer:
+    passages = retrieve(index, question, k=options.k, filters=filters,
+                        fusion_k=options.fusion_k)
+    return answer_passages(generator, index.embedder, question, passages, options,
+                           on_text=on_text)
+
+
+def answer_passages(generator: Generator, embedder: Embedder | None, question: str,
+                    passages: list[Passage], options: AnswerOptions, *,
+                    on_text: OnText | None = None, focus: str | None = None) -> Answer:
+    """Answer `question` from retrieved `passages` (the part of `ask` that chat shares).
+
+    `focus` is what the extractive backend should look for when it differs from the question
+    searched (chat's follow-ups: the user's new words, not the names carried over).
+    """
+    if not passages:
+        return refusal(question, [], generator.name)
+    off_topic = off_topic_reason(question, passages, options.min_relevance,
+                                 options.min_coverage)
+    if off_topic:
+        # Nothing retrieved is about the question: refusing here beats asking a small model,
+        # which answers off-topic questions from memory.
+        return refusal(question, passages, generator.name, withheld=off_topic)
+    style = resolve_answer_style(options.answer_style, generator)
+    pick = pick_sentence(generator, question, passages, prompts_dir=options.prompts_dir) \
+        if options.verify or style == "pick" else None
+    threshold = refusal_threshold(options.verify_threshold, generator)
+    if pick is not None and options.verify and pick.stated < threshold:
+        return refusal(question, passages, generator.name, verification=pick.stated,
+                       withheld=f"no passage sentence states the answer, by the model's reading "
+                                f"(P = {pick.stated:.2f} < {threshold})")
+    if style == "pick" and pick is not None:
+        answer = _picked_answer(embedder, generator.name, question, passages, pick,
+                                strict=options.strict, on_text=on_text)
+    else:
+        messages, packed = answer_messages(question, passages,
+                                           context_window=generator.context_window,
+                                           answer_tokens=options.answer_tokens,
+                                           prompts_dir=options.prompts_dir)
+        request = GenerationRequest(task="answer", messages=messages,
+                                    question=focus or question, passages=packed,
+                                    max_tokens=options.answer_tokens,
+                                    temperature=options.temperature,
+                                    # small models go on to invent the next few-shot turn
+                                    stop=["\nQuestion:", "\nPassages:", "\nExample"])
+        answer = generate_checked(embedder, generator, request, strict=options.strict,
+                                  on_text=on_text)
+        answer.question = question
+    if pick is not None and answer.verification is None:
+        answer.verification = pick.stated
+    return answer
+
+
+def resolve_answer_style(style: AnswerStyle, generator: Generator) -> Literal["write", "pick"]:
+    """"pick" or "write". auto asks the backend: the embedded models pick, because on SQuAD 2.0
+    the 1.5B's pick held the answer far more often than its written answer
+    (docs/benchmarks.md)."""
+    return generator.answer_style if style == "auto" else style
+
+
+def _picked_answer(embedder: Embedder | None, backend: str, question: str,
+                   passages: list[Passage], pick: Pick, *, strict: bool,
+                   on_text: OnText | None) -> Answer:
+    """The picked sentence, verbatim with its passage number, through the same citation check."""
+    text = f"{pick.sentence} [{pick.passage}]"
+    if on_text:
+        on_text(text)
+    sentences = cite.check(text, passages, embedder, strict=strict)
+    answer = Answer(question=question, sentences=sentences, passages=passages, backend=backend,
+                    raw_text=text, verification=pick.stated)
+    _refuse_if_unfounded(answer)
+    return answer

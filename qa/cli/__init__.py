@@ -1,0 +1,23 @@
+"""The `qa` command line, built here from one module per command group. Heavy libraries are
+imported inside the stages, so `qa --help` answers at once."""
+
+from __future__ import annotations
+
+import typer
+
+from qa.cli import chat, evaluation, ingest, query, store
+from qa.cli.common import main
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Cited answers and daily briefings from your own documents.",
+                  no_args_is_help=True, rich_markup_mode="rich",
+                  context_settings={"help_option_names": ["-h", "--help"]})
+app.callback()(main)
+app.add_typer(ingest.app)  # ingest, forget
+app.add_typer(query.app)  # ask, search
+app.add_typer(chat.app)  # chat
+app.add_typer(store.app)  # stats
+app.add_typer(store.docs_app, name="docs")
+app.add_typer(store.config_app, name="config")
+app.add_typer(evaluation.app, name="eval")

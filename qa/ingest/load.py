@@ -1,0 +1,145 @@
+"""Files, folders and corpora -> `Document`s. Bad inputs become `LoadError`s, yielded, not raised.
+
+`LOADERS` maps a suffix to a loader (txt, md, html, pdf in `qa.ingest.formats`; the jsonl and csv
+corpora, one record per document, in `qa.ingest.corpora`). Adding a format (RSS/Atom feeds are
+next) is one function and one line: `def load_feed(src: Source) -> Iterator[Draft | LoadError]`,
+`LOADERS[".rss"] = load_feed`. Paths are walked by `qa.ingest.walk`; this module checks size,
+permissions and emptiness, and applies what every format shares:
+
+- key: the resolved absolute path, or `path#record-id` for a corpus record;
+- text: as loaded, CRLF -> LF and trailing whitespace dropped, nothing else (citation offsets
+  index into it);
+- published: the document's own date (front matter, record field, HTML meta) > a `YYYY-MM-DD`
+  file-name prefix > the `date` argument > None;
+- source: the `source` argument > the document's own (front matter, record field, og:site_name)
+  > the parent folder's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import stat
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from qa.errors import LoadError
+from qa.ingest.corpora import load_csv, load_jsonl
+from qa.ingest.formats import (
+    Draft,
+    FieldMap,
+    Loader,
+    Source,
+    date_from_name,
+    first_line,
+    load_html,
+    load_md,
+    load_pdf,
+    load_txt,
+    normalise,
+    parse_date,
+)
+from qa.ingest.walk import expand, os_error
+from qa.records import Document
+
+__all__ = ["LOADERS", "FieldMap", "Loader", "Source", "Draft", "iter_documents", "parse_date",
+           "supported_suffixes"]
+
+DEFAULT_MAX_BYTES = 50 * 2**20
+_DEFAULT_FIELDS = FieldMap()
+
+
+def supported_suffixes() -> list[str]:
+    return sorted(LOADERS)
+
+
+def iter_documents(paths: Sequence[Path], *, include: Sequence[str] = (),
+                   exclude: Sequence[str] = (), date: dt.date | None = None,
+                   source: str | None = None, fields: FieldMap = _DEFAULT_FIELDS,
+                   max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | LoadError]:
+    """Documents from files and folders (recursively), in a stable order, one error per bad input.
+
+    `include`/`exclude` are glob patterns matched against a file's path relative to the folder
+    given and against its name; an excluded folder is not entered. Hidden files and folders are
+    skipped, and so are files of unknown type inside folders; a file named explicitly with an
+    unknown suffix is an error. The same file reached twice is loaded once.
+    """
+    seen: set[Path] = set()
+    for given in paths:
+        for item in expand(Path(given), include, exclude, LOADERS):
+            if isinstance(item, LoadError):
+                yield item
+                continue
+            resolved = item.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            yield from _load_file(resolved, date=date, source=source, fields=fields,
+                                  max_bytes=max_bytes)
+
+
+LOADERS: dict[str, Loader] = {
+    ".txt": load_txt,
+    ".text": load_txt,
+    ".md": load_md,
+    ".markdown": load_md,
+    ".html": load_html,
+    ".htm": load_html,
+    ".pdf": load_pdf,
+    ".jsonl": load_jsonl,
+    ".ndjson": load_jsonl,
+    ".csv": load_csv,
+}
+
+
+# ---- one file --------------------------------------------------------------------------------
+
+
+def _load_file(path: Path, *, date: dt.date | None, source: str | None, fields: FieldMap,
+               max_bytes: int) -> Iterator[Document | LoadError]:
+    where = str(path)
+    loader = LOADERS[path.suffix.lower()]
+    try:
+        info = path.stat()
+    except OSError as exc:
+        yield os_error(where, exc)
+        return
+    if not stat.S_ISREG(info.st_mode):
+        yield LoadError(where, "not a regular file", fix="exclude it with --exclude")
+        return
+    if info.st_size > max_bytes:
+        yield LoadError(where, f"too large ({info.st_size / 2**20:.1f} MB > "
+                        f"{max_bytes / 2**20:.1f} MB)", fix="raise QA_MAX_FILE_MB or split it")
+        return
+    if info.st_size == 0:
+        yield LoadError(where, "empty file", fix="add text or exclude it")
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield os_error(where, exc)
+        return
+    try:
+        for item in loader(Source(path, data, fields)):
+            yield item if isinstance(item, LoadError) else _document(path, item, date, source)
+    except LoadError as err:
+        yield err
+
+
+def _document(path: Path, draft: Draft, date: dt.date | None,
+              source: str | None) -> Document | LoadError:
+    text = normalise(draft.text)
+    key = f"{path}#{draft.record_key}" if draft.record_key else str(path)
+    if not text:
+        return LoadError(key, "empty file", fix="add text or exclude it")
+    return Document(
+        key=key,
+        text=text,
+        title=draft.title or first_line(text) or path.stem,
+        source=source or draft.source or path.parent.name,
+        published=draft.published or date_from_name(path.name) or date,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        url=draft.url,
+        external_id=draft.external_id,
+        pages=draft.pages,
+    )
