@@ -135,3 +135,17 @@ def test_reindex_rebuilds_an_unreadable_keyword_index(env: dict[str, str], tmp_p
     assert code == 0 and "cease-fire" in json.loads(out)[0]["text"]
     code, _, err = run("ingest")
     assert code != 0 and "nothing to ingest" in err
+
+
+def test_names_from_files_are_printed_as_text_not_markup(env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    """A path holding rich markup ([/x]) used to crash the skip line with MarkupError."""
+    docs = tmp_path / "docs"
+    (docs / "[" / "x]").mkdir(parents=True)  # the path reads docs/[/x]/empty.txt
+    (docs / "[" / "x]" / "empty.txt").write_text("")
+    (docs / "[bold]note.txt").write_text("Quillon is the capital of Zorbia.\n")
+    result = CliRunner().invoke(app, ["ingest", str(docs)])
+    assert result.exit_code == 1 and not isinstance(result.exception, Exception), result.exception
+    assert "skipped " in result.stderr and "[/x]/empty.txt: empty file" in result.stderr
+    result = CliRunner().invoke(app, ["forget", "[/nope]"])
+    assert result.exit_code == 1 and "[/nope]: no such document" in result.stderr

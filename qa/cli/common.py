@@ -13,13 +13,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from qa.errors import QAError
 from qa.settings import LoadedSettings, load_settings
 
 # Word-wrap for people; never insert line breaks into piped output.
 out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 # Global flags (set in the callback), merged into the settings of every command.
 _GLOBAL: dict[str, Any] = {}
@@ -70,7 +71,7 @@ def errors() -> Iterator[None]:
     try:
         yield
     except QAError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(Text.assemble(("error: ", "bold red"), str(exc)))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from qa.cli.common import (
     BaseUrlOpt,
@@ -131,4 +132,4 @@ def eval_answer_cmd(
         emit_json(summary)
         return
     for key, value in summary.items():
-        out.print(f"[bold]{key:>28}[/] {value}")
+        out.print(Text.assemble((f"{key:>28}", "bold"), " ", str(value)))

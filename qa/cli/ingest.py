@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from qa.cli.common import (
     JsonOpt,
@@ -87,7 +88,8 @@ def forget(refs: Annotated[list[str], typer.Argument(help="Paths or document ids
             if count:
                 out.print(f"forgot {count} document{'s' if count > 1 else ''} for {ref}")
             else:
-                err.print(f"[yellow]{ref}: no such document[/] (see `qa docs list`)")
+                err.print(Text.assemble((f"{ref}: no such document", "yellow"),
+                                        " (see `qa docs list`)"))
                 missing += 1
         if missing:
             raise typer.Exit(1)
@@ -119,5 +121,5 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
         index.close()
     if not quiet:
         for error in report.errors:
-            err.print(f"[red]skipped[/] {error}", markup=True, highlight=False)
+            err.print(Text.assemble(("skipped ", "red"), str(error)), highlight=False)
     return report

@@ -92,7 +92,8 @@ def search(
     from qa.store import open_index
 
     if mode not in ("hybrid", "dense", "keyword"):
-        err.print(f"[red]error:[/] --mode {mode!r} (use hybrid, dense or keyword)")
+        err.print(Text.assemble(("error: ", "bold red"),
+                                f"--mode {mode!r} (use hybrid, dense or keyword)"))
         raise typer.Exit(2)
     with errors():
         settings = settings_for(k=k).settings

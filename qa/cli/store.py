@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from qa.cli.common import JsonOpt, emit_json, errors, out, settings_for
 from qa.render import doc_json, docs_table, print_document, settings_table
@@ -74,7 +75,7 @@ def stats(as_json: JsonOpt = False) -> None:
         emit_json(data)
         return
     for key, value in data.items():
-        out.print(f"[bold]{key:>14}[/] {value}")
+        out.print(Text.assemble((f"{key:>14}", "bold"), " ", str(value)))
 
 
 @config_app.command("show")
