@@ -72,9 +72,18 @@ def support_line(answer: Answer) -> str:
     return f"{answer.supported_count} of {total} sentence{'s' if total != 1 else ''} supported"
 
 
+def error_text(message: object) -> Text:
+    """The one `error: ...` line (the message may quote paths and names: never markup)."""
+    return Text.assemble(("error: ", "bold red"), str(message))
+
+
+def backend_line(backend: str) -> Text:
+    return Text(f"answered by {backend}", style="dim")
+
+
 def print_answer(console: Console, answer: Answer, *, header: bool = True) -> None:
     if header:
-        console.print(f"answered by {answer.backend}", style="dim")
+        console.print(backend_line(answer.backend))
     console.print(answer_text(answer))
     if answer.refused:
         return

@@ -7,16 +7,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from llm_servers import free_port, stop_process
+from llm_servers import free_port, stop_process, tail, wait_for_http
 
 from qa.ingest.pipeline import ingest_paths
 from qa.settings import Settings
@@ -36,29 +33,6 @@ pytest_plugins = ["llm_fixtures"]
 def venv_executable(name: str) -> Path:
     """A console script installed beside the running interpreter (the venv's bin/)."""
     return Path(sys.executable).parent / name
-
-
-def wait_for_http(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
-    """Poll `url` until it answers 200, the process dies, or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    return False
-
-
-def _tail(path: Path, chars: int = 2000) -> str:
-    try:
-        return path.read_text(errors="replace")[-chars:]
-    except OSError:
-        return ""
 
 
 # ---------------------------------------------------------------------------- environment
@@ -140,7 +114,7 @@ def running_chroma(data: Path) -> Iterator[str]:
     try:
         if not wait_for_http(f"{url}/api/v2/heartbeat", timeout=30, proc=proc):
             pytest.fail(f"chroma run did not answer its heartbeat within 30 s "
-                        f"(exit code {proc.poll()}):\n{_tail(log_path)}")
+                        f"(exit code {proc.poll()}):\n{tail(log_path)}")
         yield url
     finally:
         stop_process(proc)

@@ -32,6 +32,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_for_http(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> bool:
+    """Poll `url` until it answers 200, the process dies, or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def tail(path: Path, chars: int = 2000) -> str:
+    """The end of a server's log, for a failure message."""
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
 def stop_process(proc: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
     """SIGTERM, wait `grace` seconds, then SIGKILL. Only ever the process we started."""
     if proc.poll() is None:
@@ -271,18 +295,11 @@ class LlamaServer:
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + ready_within
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"llama.cpp server exited with {self.proc.returncode}:\n"
-                                   f"{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
+        if wait_for_http(f"{self.url}/models", timeout=ready_within, proc=self.proc):
+            return
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"llama.cpp server exited with {self.proc.returncode}:\n"
+                               f"{self.log_tail()}")
         self.stop()
         raise RuntimeError(f"llama.cpp server not ready within {ready_within:g}s:\n"
                            f"{self.log_tail()}")
@@ -293,7 +310,4 @@ class LlamaServer:
             stop_process(self.proc, grace=grace)
 
     def log_tail(self, chars: int = 2000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+        return tail(self.log_path, chars)

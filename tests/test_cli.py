@@ -149,3 +149,29 @@ def test_names_from_files_are_printed_as_text_not_markup(env: dict[str, str],
     assert "skipped " in result.stderr and "[/x]/empty.txt: empty file" in result.stderr
     result = CliRunner().invoke(app, ["forget", "[/nope]"])
     assert result.exit_code == 1 and "[/nope]: no such document" in result.stderr
+
+
+def test_eval_answer_on_a_tiny_squad_file(env: dict[str, str], tmp_path: Path) -> None:
+    """`qa eval answer` end to end: the cached eval store, ingest, answers, the summary."""
+    context = ("The Tern River bridge opened on March 1 after four years of work. "
+               "Mayor Ana Ruiz said the bridge cost 42 million dollars.")
+    qas = [{"id": "q1", "question": "How much did the Tern River bridge cost?",
+            "answers": [{"text": "42 million dollars", "answer_start": 95}],
+            "is_impossible": False},
+           {"id": "q2", "question": "When did the Tern River bridge open?",
+            "answers": [{"text": "March 1", "answer_start": 33}], "is_impossible": False}]
+    squad = {"data": [{"title": "Tern", "paragraphs": [{"context": context, "qas": qas}]}]}
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(squad))
+    details = tmp_path / "details.jsonl"
+    code, out, _ = run("eval", "answer", "--squad", str(path), "-g", "extractive", "--json",
+                       "--details", str(details))
+    assert code == 0
+    summary = json.loads(out)
+    assert (summary["questions"], summary["answerable"], summary["backend"]) == (2, 2,
+                                                                               "extractive")
+    records = [json.loads(line) for line in details.read_text().splitlines()]
+    assert sorted(r["id"] for r in records) == ["q1", "q2"]
+    assert any(r["contains"] and r["cited_with_gold"] for r in records)
+    code, out, _ = run("eval", "answer", "--squad", str(path), "-g", "extractive", "--json")
+    assert code == 0 and json.loads(out)["questions"] == 2  # the cached store is reused

@@ -164,9 +164,8 @@ def test_connection_refused() -> None:
     assert info.value.fix == "start it or fix QA_BASE_URL"
 
 
+@pytest.mark.usefixtures("qa_env")
 def test_no_key_and_no_endpoint_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     from qa.errors import GeneratorUnavailable
 
     with pytest.raises(GeneratorUnavailable):

@@ -96,6 +96,7 @@ def test_gguf_paths_and_unknown_names(tmp_path: Path) -> None:
     assert set(KNOWN_MODELS) == {"0.5b", "1.5b"}
 
 
+@pytest.mark.usefixtures("qa_env")
 def test_missing_llama_cpp_is_unavailable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
                                           ) -> None:
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # makes find_spec/import fail
@@ -103,15 +104,12 @@ def test_missing_llama_cpp_is_unavailable(monkeypatch: pytest.MonkeyPatch, tmp_p
         LocalGenerator(Settings(local_model="0.5b", cache_dir=tmp_path))
     assert info.value.fix == "pip install 'qa-desk[local]'"
     settings = Settings(local_model="0.5b", cache_dir=tmp_path)
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     assert choose_backend(settings)[0] == "extractive"
     assert "llama-cpp-python is not installed" in describe_choice(settings)
 
 
+@pytest.mark.usefixtures("qa_env")
 def test_auto_choice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     absent = Settings(local_model=str(tmp_path / "absent.gguf"), cache_dir=tmp_path)
     assert choose_backend(absent)[0] == "extractive"
     assert make_generator(absent).name == "extractive"
@@ -136,10 +134,9 @@ def test_small_model_joined_and_verified(small_model_path: Path, model_cache_dir
 
 
 @pytest.mark.model
+@pytest.mark.usefixtures("qa_env")
 def test_auto_picks_local_when_installed(small_model_path: Path, model_cache_dir: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     settings = Settings(local_model="0.5b", cache_dir=model_cache_dir)
     assert choose_backend(settings)[0] == "local"
 

@@ -218,7 +218,7 @@ def _close_client(client: Any) -> None:
                 for owner in (client, getattr(client, "_admin_client", None))]
     try:
         client.close()
-    except Exception:  # closing must not mask the error that led here; say it for --debug
+    except Exception:  # closing must not mask the error that led here: logged, not raised
         log.debug("closing the Chroma client failed", exc_info=True)
     for session in sessions:
         close_session = getattr(session, "close", None)

@@ -85,6 +85,7 @@ def handle_line(session: ChatSession, console: Console, errs: Console, line: str
                 live: bool) -> Outcome:
     """Run a command or answer a question. Expected errors and Ctrl-C print one line."""
     from qa.chat.commands import dispatch
+    from qa.render import error_text
 
     text = line.strip()
     if not text:
@@ -94,7 +95,7 @@ def handle_line(session: ChatSession, console: Console, errs: Console, line: str
             return "ok" if dispatch(session, console, text) else "exit"
         answer_question(session, console, text, live=live)
     except QAError as exc:
-        errs.print(Text.assemble(("error: ", "bold red"), str(exc)))
+        errs.print(error_text(exc))
         return "error"
     except KeyboardInterrupt:
         errs.print("interrupted", style="dim")

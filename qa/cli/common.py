@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.text import Text
 
 from qa.errors import QAError
 from qa.settings import LoadedSettings, load_settings
@@ -71,7 +70,9 @@ def errors() -> Iterator[None]:
     try:
         yield
     except QAError as exc:
-        err.print(Text.assemble(("error: ", "bold red"), str(exc)))
+        from qa.render import error_text
+
+        err.print(error_text(exc))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("interrupted")

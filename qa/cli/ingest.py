@@ -86,7 +86,7 @@ def forget(refs: Annotated[list[str], typer.Argument(help="Paths or document ids
         for ref in refs:
             count = Ingestor(index).forget(ref)
             if count:
-                out.print(f"forgot {count} document{'s' if count > 1 else ''} for {ref}")
+                out.print(Text(f"forgot {count} document{'s' if count > 1 else ''} for {ref}"))
             else:
                 err.print(Text.assemble((f"{ref}: no such document", "yellow"),
                                         " (see `qa docs list`)"))

@@ -44,7 +44,7 @@ def ask(
     from qa.answer.ask import AnswerOptions
     from qa.answer.ask import ask as run_ask
     from qa.generators.registry import make_generator
-    from qa.render import answer_json, print_answer
+    from qa.render import answer_json, backend_line, print_answer
     from qa.store import open_index
 
     with errors():
@@ -59,7 +59,7 @@ def ask(
             if as_json or not sys.stdout.isatty():
                 answer = run_ask(index, backend, question, options, filters=filters)
             else:
-                out.print(f"answered by {backend.name}", style="dim")
+                out.print(backend_line(backend.name))
                 streamed = Text()
                 with Live(streamed, console=out, refresh_per_second=12, transient=True) as live:
                     def show(piece: str) -> None:
@@ -92,8 +92,9 @@ def search(
     from qa.store import open_index
 
     if mode not in ("hybrid", "dense", "keyword"):
-        err.print(Text.assemble(("error: ", "bold red"),
-                                f"--mode {mode!r} (use hybrid, dense or keyword)"))
+        from qa.render import error_text
+
+        err.print(error_text(f"--mode {mode!r} (use hybrid, dense or keyword)"))
         raise typer.Exit(2)
     with errors():
         settings = settings_for(k=k).settings

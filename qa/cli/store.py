@@ -89,5 +89,5 @@ def config_show(as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json({name: {"value": value, "origin": origin} for name, value, origin in rows})
         return
-    out.print(f"config file: {loaded.config_file or '(none)'}", style="dim")
+    out.print(Text(f"config file: {loaded.config_file or '(none)'}", style="dim"))
     out.print(settings_table(rows))

@@ -23,7 +23,6 @@ from qa.eval.metrics import contains_answer, exact_match, percentile, token_f1
 from qa.generators.base import Generator
 from qa.retrieve import Filters
 from qa.settings import Settings
-from qa.store import open_index
 from vectorstore.index import Index
 
 
@@ -157,20 +156,12 @@ def eval_answers(settings: Settings, generator: Generator, docs: list[dict[str, 
                  progress: Callable[[str, int, int], None] | None = None,
                  on_outcome: Callable[[Outcome], None] | None = None) -> AnswerReport:
     """Answer every item; `on_outcome` sees each result as it comes (details files, logs)."""
-    from qa.eval.retrieval import eval_store
-    from qa.ingest.pipeline import Chunking, ingest_paths
+    from qa.eval.retrieval import open_eval_index
 
-    path = corpus_file(settings, name, docs)
-    store = eval_store(settings, path)
-    index = open_index(store)
+    index = open_eval_index(settings, corpus_file(settings, name, docs), progress=progress)
     groups = sorted({d.get("source", "") for d in docs})
     report = AnswerReport(backend=generator.name)
     try:
-        ingested = ingest_paths(index, [path], chunking=Chunking.from_settings(store),
-                                progress=(lambda d, t: progress("ingest", d, t))
-                                if progress else None)
-        if ingested.failed:
-            raise QAError(f"{path}: {ingested.failed} records failed", fix=str(ingested.errors[0]))
         for done, item in enumerate(items, 1):
             filters = Filters(sources=tuple(g for g in groups if g != item.group)) \
                 if off_topic else Filters()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from qa.errors import QAError
 from qa.eval.metrics import ndcg_at, recall_at, reciprocal_rank
+from qa.ingest.load import FieldMap
 from qa.retrieve import FUSION_K, Mode, retrieve
 from qa.settings import Settings
 from qa.store import open_index
@@ -69,6 +70,27 @@ def eval_store(settings: Settings, corpus: Path) -> Settings:
                                        "collection": "eval"})
 
 
+def open_eval_index(settings: Settings, corpus: Path, *, fields: FieldMap | None = None,
+                    progress: Callable[[str, int, int], None] | None = None) -> Index:
+    """The cached evaluation store for `corpus`, ingested (only what changed) and open."""
+    from qa.ingest.pipeline import Chunking, ingest_paths
+
+    store = eval_store(settings, corpus)
+    index = open_index(store)
+    try:
+        on_ingest = (lambda d, t: progress("ingest", d, t)) if progress else None
+        report = ingest_paths(index, [corpus], chunking=Chunking.from_settings(store),
+                              fields=fields, progress=on_ingest)
+    except BaseException:
+        index.close()
+        raise
+    if report.failed:
+        index.close()
+        raise QAError(f"{corpus}: {report.failed} records failed to load",
+                      fix=str(report.errors[0]))
+    return index
+
+
 def ranked_docs(index: Index, query: str, mode: Mode, depth: int = 100,
                 fusion_k: int = FUSION_K) -> list[str]:
     passages = retrieve(index, query, k=depth * 2, mode=mode, candidates=depth * 2,
@@ -83,19 +105,9 @@ def eval_retrieval(settings: Settings, dataset: Path, *, split: str = "test",
                    limit: int | None = None, modes: tuple[Mode, ...] = MODES,
                    progress: Callable[[str, int, int], None] | None = None,
                    ) -> list[RetrievalScores]:
-    from qa.ingest.load import FieldMap
-    from qa.ingest.pipeline import Chunking, ingest_paths
-
     corpus, queries, qrels = read_beir(dataset, split)
-    store = eval_store(settings, corpus)
-    index = open_index(store)
+    index = open_eval_index(settings, corpus, fields=FieldMap(id="_id"), progress=progress)
     try:
-        on_ingest = (lambda d, t: progress("ingest", d, t)) if progress else None
-        report = ingest_paths(index, [corpus], chunking=Chunking.from_settings(store),
-                              fields=FieldMap(id="_id"), progress=on_ingest)
-        if report.failed:
-            raise QAError(f"{corpus}: {report.failed} records failed to load",
-                          fix=str(report.errors[0]))
         items = sorted(queries.items())[:limit] if limit else sorted(queries.items())
         results = []
         for mode in modes:

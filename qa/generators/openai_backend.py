@@ -96,7 +96,8 @@ class OpenAIGenerator:
             err = self.translate(exc)
             raise IncompleteAnswer(f"the answer stream broke off after {len(produced)} "
                                    f"piece(s): {err.message}", partial="".join(produced),
-                                   fix=err.fix) from exc
+                                   fix=err.fix, endpoint=err.endpoint, failure=err.failure,
+                                   status_code=err.status_code) from exc
         self.last_finish_reason = finish
         if finish is None:
             raise IncompleteAnswer(
