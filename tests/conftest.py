@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from llm_servers import free_port, stop_process, tail, wait_for_http
+from llm_servers import OPENED, free_port, stop_process, tail, wait_for_http
 
 from qa.ingest.pipeline import ingest_paths
 from qa.settings import Settings
@@ -52,6 +52,13 @@ def qa_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)
     return dict(os.environ)
+
+
+@pytest.fixture(autouse=True)
+def _close_opened_clients() -> Iterator[None]:
+    yield
+    while OPENED:
+        OPENED.pop().close()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 
 def free_port() -> int:
@@ -30,6 +30,21 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Closable)
+OPENED: list[_Closable] = []  # closed after each test by conftest's `_close_opened_clients`
+
+
+def closed_after_test(client: C) -> C:
+    """Register a client (generator, embedder) to be closed when the test ends: an open HTTP
+    pool is a ResourceWarning (an error in this suite) whenever the collector finds it."""
+    OPENED.append(client)
+    return client
 
 
 def wait_for_http(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-from llm_servers import Reply, StubServer, fail, fake_vector, free_port
+from llm_servers import Reply, StubServer, closed_after_test, fail, fake_vector, free_port
 
 from qa.errors import EmbedderError
 from vectorstore.minilm import DIMENSION, MiniLMEmbedder, model_file
@@ -102,8 +102,9 @@ def test_missing_model_package_is_an_embedder_error(monkeypatch: pytest.MonkeyPa
 
 def _openai(base_url: str, model: str = "fake-embed", *, api_key: str | None = None,
             timeout: float = 5.0, batch_size: int = 3) -> OpenAIEmbedder:
-    return OpenAIEmbedder(model, base_url, api_key, timeout=timeout, max_retries=0,
-                          batch_size=batch_size)
+    embedder = OpenAIEmbedder(model, base_url, api_key, timeout=timeout, max_retries=0,
+                              batch_size=batch_size)
+    return closed_after_test(embedder)
 
 
 def _unit(text: str, dimension: int = 8) -> npt.NDArray[np.float32]:

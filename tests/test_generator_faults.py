@@ -12,7 +12,7 @@ import time
 from collections.abc import Generator
 
 import pytest
-from llm_servers import Reply, StubServer, fail, free_port, ok
+from llm_servers import Reply, StubServer, closed_after_test, fail, free_port, ok
 
 from qa.errors import BackendError, EmbedderError, GeneratorError, IncompleteAnswer
 from qa.generators.base import GenerationRequest, generate
@@ -28,7 +28,8 @@ def make(url: str, **overrides: object) -> OpenAIGenerator:
     values: dict[str, object] = {"base_url": url, "api_key": "test-key", "model": "stub-model",
                                  "timeout": 5.0, "max_retries": 2}
     values.update(overrides)
-    return OpenAIGenerator(Settings.model_validate(values))
+    generator = OpenAIGenerator(Settings.model_validate(values))
+    return closed_after_test(generator)
 
 
 def test_streams_pieces_and_sends_request_fields(stub_server: StubServer) -> None:
@@ -221,6 +222,7 @@ def _generator_error(url: str) -> GeneratorError:
 
 def _embedder_error(url: str) -> EmbedderError:
     embedder = OpenAIEmbedder("stub-model", url, "test-key", timeout=0.5, max_retries=0)
+    closed_after_test(embedder)
     with pytest.raises(EmbedderError) as info:
         embedder.embed(["hello"])
     return info.value

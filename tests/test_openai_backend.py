@@ -9,6 +9,7 @@ behaviour is noticed.
 from __future__ import annotations
 
 import pytest
+from llm_servers import closed_after_test
 
 from qa.generators.base import GenerationRequest, generate
 from qa.generators.local_backend import LocalGenerator
@@ -26,7 +27,8 @@ ZORBIA = [
 
 
 def make(url: str, model: str = "local") -> OpenAIGenerator:
-    return OpenAIGenerator(Settings(base_url=url, model=model, timeout=60, max_retries=0))
+    return closed_after_test(OpenAIGenerator(Settings(base_url=url, model=model, timeout=60,
+                                                      max_retries=0)))
 
 
 def test_answers_through_the_real_server(llama_server: str) -> None:

@@ -65,6 +65,13 @@ class OpenAIEmbedder:
                                              timeout=self.timeout, max_retries=self.max_retries)
             return self._client
 
+    def close(self) -> None:
+        """Close the HTTP client (its connection pool); a later `embed` opens a new one."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Return an array of shape (len(texts), dimension), each row of unit length."""
         if isinstance(texts, str):
