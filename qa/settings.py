@@ -171,7 +171,8 @@ def load_settings(flags: dict[str, Any] | None = None) -> LoadedSettings:
 
 
 # Settings that fall back to the openai client's own variables when unset.
-OPENAI_FALLBACKS = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY"}
+OPENAI_FALLBACKS = {"base_url": ("OPENAI_BASE_URL", Settings.effective_base_url),
+                    "api_key": ("OPENAI_API_KEY", Settings.effective_api_key)}
 
 
 def _mask(secret: str) -> str:
@@ -185,10 +186,12 @@ def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
     for name in Settings.model_fields:
         value = getattr(loaded.settings, name)
         origin = loaded.origins[name]
-        fallback = OPENAI_FALLBACKS.get(name)
-        if value is None and fallback and os.environ.get(fallback):
-            value, origin = os.environ[fallback], f"env {fallback}"
-            value = SecretStr(value) if name == "api_key" else value
+        if value is None and name in OPENAI_FALLBACKS:
+            variable, effective = OPENAI_FALLBACKS[name]
+            in_use = effective(loaded.settings)
+            if in_use:
+                value = SecretStr(in_use) if name == "api_key" else in_use
+                origin = f"env {variable}"
         if isinstance(value, SecretStr):
             shown = _mask(value.get_secret_value())
         else:

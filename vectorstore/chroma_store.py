@@ -67,9 +67,12 @@ class ChunkStore:
                               "characters of letters, digits, '.', '_' or '-', starting and "
                               "ending with a letter or digit", fix="set QA_COLLECTION to another "
                               "name")
-        if url is None and folder is None:
+        if url:
+            client, where = _connect_http(url)
+        elif folder is not None:
+            client, where = _connect_folder(folder)
+        else:
             raise ValueError("ChunkStore.open() needs a folder or a url")
-        client, where = _connect_http(url) if url else _connect_folder(folder)  # type: ignore[arg-type]
         try:
             opened = _open_collection(client, where, collection, embedder, create=create)
             _check_collection(opened, embedder, where)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qa.answer.ask import AnswerOptions, OnText, answer_passages
 from qa.chat.followups import Rewrite, carry_context, clean_condensed
@@ -177,7 +177,7 @@ class ChatSession:
         if on_rewrite and rewrite.searched != question:
             on_rewrite(rewrite.searched)
         status("searching…")
-        options = AnswerOptions.from_settings(self.settings.model_copy(update={"k": self.k}))
+        options = replace(AnswerOptions.from_settings(self.settings), k=self.k)
         passages = retrieve(self.index, rewrite.searched, k=options.k, filters=self.filters,
                             fusion_k=options.fusion_k)
         status(f"generating with {self.generator.name}…")

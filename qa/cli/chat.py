@@ -24,9 +24,9 @@ from qa.cli.common import (
     StrictOpt,
     StyleOpt,
     UntilOpt,
+    answering_settings,
     errors,
     filters_from,
-    settings_for,
 )
 from qa.errors import QAError
 
@@ -65,9 +65,9 @@ def chat(
     from qa.chat.session import ChatSession
 
     with errors():
-        settings = settings_for(k=k, generator=generator, model=model, base_url=base_url,
-                                local_model=local_model, answer_style=answer_style,
-                                strict=strict or None).settings
+        settings = answering_settings(k=k, generator=generator, model=model,
+                                      base_url=base_url, local_model=local_model,
+                                      answer_style=answer_style, strict=strict)
         session = ChatSession.open(settings, filters=filters_from(since, until, source))
         try:
             if sys.stdin.isatty() and sys.stdout.isatty():

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from qa.errors import QAError
-from qa.settings import LoadedSettings, load_settings
+from qa.settings import LoadedSettings, Settings, load_settings
 
 # Word-wrap for people; never insert line breaks into piped output.
 out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
@@ -81,6 +81,15 @@ def errors() -> Iterator[None]:
 
 def settings_for(**flags: Any) -> LoadedSettings:
     return load_settings({**_GLOBAL, **flags})
+
+
+def answering_settings(*, k: int | None, generator: str | None, model: str | None,
+                       base_url: str | None, local_model: str | None, answer_style: str | None,
+                       strict: bool = False) -> Settings:
+    """The settings of a command that answers (ask, chat, eval answer), from its flags."""
+    return settings_for(k=k, generator=generator, model=model, base_url=base_url,
+                        local_model=local_model, answer_style=answer_style,
+                        strict=strict or None).settings
 
 
 def parse_day(value: str | None, flag: str) -> date | None:

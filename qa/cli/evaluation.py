@@ -18,6 +18,7 @@ from qa.cli.common import (
     LocalModelOpt,
     ModelOpt,
     StyleOpt,
+    answering_settings,
     emit_json,
     errors,
     out,
@@ -92,8 +93,9 @@ def eval_answer_cmd(
     from qa.generators.registry import make_generator
 
     with errors():
-        settings = settings_for(generator=generator, local_model=local_model, model=model,
-                                base_url=base_url, k=k, answer_style=answer_style).settings
+        settings = answering_settings(k=k, generator=generator, model=model,
+                                      base_url=base_url, local_model=local_model,
+                                      answer_style=answer_style)
         if squad:
             docs, items = read_squad(squad)
             name = f"squad-{squad.stem}"

@@ -21,6 +21,7 @@ from qa.cli.common import (
     StrictOpt,
     StyleOpt,
     UntilOpt,
+    answering_settings,
     emit_json,
     err,
     errors,
@@ -48,9 +49,9 @@ def ask(
     from qa.store import open_index
 
     with errors():
-        settings = settings_for(k=k, generator=generator, model=model, base_url=base_url,
-                                local_model=local_model, answer_style=answer_style,
-                                strict=strict or None).settings
+        settings = answering_settings(k=k, generator=generator, model=model,
+                                      base_url=base_url, local_model=local_model,
+                                      answer_style=answer_style, strict=strict)
         index = open_index(settings)
         backend = make_generator(settings)
         options = AnswerOptions.from_settings(settings)
