@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -14,10 +15,11 @@ class Document:
     text: str
     title: str
     source: str  # outlet or origin, e.g. "China Daily", "reuters", or the folder name
-    published: date | None
+    published: date | None  # the date in the document's own time zone, or as written
     sha256: str  # of `text`, utf-8: the content identity; same content under two keys is one doc
     url: str = ""
     external_id: str = ""  # an id the input itself gave (corpus record id), kept for evaluation
+    published_at: datetime | None = None  # the instant, time-zone aware, when the input gave one
     # (page number, character offset where that page starts in `text`), for PDFs
     pages: tuple[tuple[int, int], ...] = ()
 
@@ -55,6 +57,7 @@ class DocInfo:
     external_id: str = ""
     keys: tuple[str, ...] = ()
     chunk_count: int = 0
+    published_at: datetime | None = None  # time-zone aware, when the input gave a time
 
 
 @dataclass
@@ -107,3 +110,71 @@ class Answer:
     @property
     def supported_count(self) -> int:
         return sum(1 for s in self.sentences if s.supported)
+
+
+# ---- briefings -------------------------------------------------------------------------------
+
+StoryStatus = Literal["new", "update", "developing"]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article of a story, with the near-duplicate copies (syndicated wire copy, a corrected
+    version) folded into it: one article, several sources."""
+
+    doc: DocInfo
+    copies: tuple[DocInfo, ...] = ()
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d.source for d in (self.doc, *self.copies)))
+
+
+@dataclass
+class Story:
+    """One story of a briefing: the articles about one event, what is said about it, and how it
+    relates to earlier briefings (`status`; `first_seen` is the day it was first briefed)."""
+
+    story_id: str  # stable across briefings: an update keeps the id of the story it continues
+    headline: str
+    sentences: list[Sentence]  # checked; each cites `Briefing.passages` by 1-based number
+    articles: list[Article]
+    status: StoryStatus = "new"
+    first_seen: date | None = None
+    score: float = 0.0  # the ranking score (outlets, articles, recency, relevance)
+    relevance: float | None = None  # to --topic, when one was given
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(o for a in self.articles for o in a.outlets))
+
+    @property
+    def single_source(self) -> bool:
+        return len(self.outlets) <= 1
+
+
+@dataclass
+class Briefing:
+    """A briefing of the documents published in [since, until), one entry per story."""
+
+    brief_id: str
+    day: date | None  # the user's day it covers, when it covers one day
+    since: datetime  # time-zone aware bounds of the window
+    until: datetime
+    tz: str  # IANA name of the user's time zone, e.g. "Europe/Paris"
+    stories: list[Story]  # written entries, ranked; status "new" or "update"
+    also: list[Story] = field(default_factory=list)  # ranked past --max-stories: headline only
+    developing: list[Story] = field(default_factory=list)  # continuing, nothing new to say
+    passages: list[Passage] = field(default_factory=list)  # what citation numbers point at
+    backend: str = "extractive"
+    topic: str = ""
+    sources: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    documents: int = 0  # documents in the window
+    duplicates: int = 0  # near-duplicate copies folded into other articles
+    dropped: int = 0  # sentences the citation check did not support, not shown
+    seconds: float = 0.0
+
+    @property
+    def supported(self) -> int:
+        return sum(len(s.sentences) for s in self.stories)
