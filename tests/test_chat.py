@@ -118,7 +118,7 @@ def test_sources_open_k_model_brief_help_unknown(session: ChatSession,
     assert "error: no answer yet (ask a question first)" in err
     assert "“Chinese Foreign Minister Wang Yi" in out  # /sources quotes the cited span
     title = "Top China, US diplomats also share views on bilateral ties"
-    assert f"[1] {title}" in out and "seeds · 2023-12-06 · " in out  # /open: title, date, path
+    assert f"[1] {title}" in out and "China Daily · 2023-12-06 · " in out  # /open: title, outlet, date
     assert "2023-12-06_wang-yi-blinken-phone-call.txt" in out
     assert "error: no passage [99]" in err
     assert "k: 3 passages" in out and session.k == 3
@@ -140,17 +140,17 @@ def test_open_highlights_the_cited_span(session: ChatSession) -> None:
 def test_filter_and_clear(session: ChatSession, capsys: pytest.CaptureFixture[str]) -> None:
     out, err, failed = script(
         session, capsys, "/filter since:2024-01-01", "When did Wang Yi and Blinken talk?",
-        "/filter clear", "/filter until:2023-12-31 source:seeds",
+        "/filter clear", '/filter until:2023-12-31 source:"China Daily"',
         "When did Wang Yi and Blinken talk?", "/filter since:yesterday",
         "/filter since:2024-01-01 until:2023-01-01", "/filter source:nowhere", "/filter colour:red",
         "/clear")
     assert "filters: since:2024-01-01" in out
     first, second = out.split("filters: none")
     assert NOT_IN_DOCUMENTS in first and DEC6 not in first
-    assert "filters: until:2023-12-31 source:seeds" in second and DEC6 in second
+    assert "filters: until:2023-12-31 source:China Daily" in second and DEC6 in second
     assert "since:yesterday is not a date (use YYYY-MM-DD)" in err
     assert "since:2024-01-01 is after until:2023-01-01" in err
-    assert "no stored documents from nowhere (known: seeds)" in out
+    assert "no stored documents from nowhere (known: China Daily)" in out
     assert "cannot read 'colour:red'" in err
     assert failed and session.turns == []  # /clear forgot the conversation
 
@@ -287,7 +287,7 @@ def test_a_failed_background_load_is_one_error_line(session: ChatSession,
 def test_completion_of_commands_and_arguments(session: ChatSession, tmp_path: Path) -> None:
     assert [c for c, _ in completions(session, "/s")] == ["/sources", "/save"]
     assert [c for c, _ in completions(session, "/model lo")] == ["local"]
-    assert [c for c, _ in completions(session, "/filter s")] == ["since:", "source:seeds"]
+    assert [c for c, _ in completions(session, "/filter s")] == ["since:", 'source:"China Daily"']
     assert completions(session, "/open ") == [] and completions(session, "What") == []
     session.ask("When did Wang Yi and Blinken talk?")
     assert [c for c, _ in completions(session, "/open ")][:2] == ["1", "2"]

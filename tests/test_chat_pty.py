@@ -60,7 +60,7 @@ def test_chat_session_in_a_pty(seeds_folder: Path, qa_env: dict[str, str], tmp_p
         child.expect_exact(PROMPT)
         child.sendline("/open 1")
         child.expect_exact("[1] Top China, US diplomats also share views on bilateral ties")
-        child.expect_exact("seeds · 2023-12-06 · ")
+        child.expect_exact("China Daily · 2023-12-06 · ")
         child.expect_exact("2023-12-06_wang-yi-blinken-phone-call.txt")
         child.expect_exact(PROMPT)
 

@@ -120,6 +120,29 @@ class ChunkStore:
                     metadatas=[dict(m) for m in metadatas[start:end]],
                 )
 
+    def update_metadata(self, ids: Sequence[str],
+                        metadatas: Sequence[Mapping[str, MetadataValue]]) -> None:
+        """Replace the metadata of stored chunks (their vectors and texts stay)."""
+        self._require_open()
+        step = self._batch_size()
+        with _translate(self._where):
+            for start in range(0, len(ids), step):
+                self._collection.update(ids=list(ids[start:start + step]),
+                                        metadatas=[dict(m) for m in metadatas[start:start + step]])
+
+    def vectors_for(self, ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """The stored vectors of these chunk ids (ids Chroma does not hold are left out)."""
+        self._require_open()
+        out: dict[str, npt.NDArray[np.float32]] = {}
+        step = self._batch_size()
+        with _translate(self._where):
+            for start in range(0, len(ids), step):
+                got = self._collection.get(ids=list(ids[start:start + step]),
+                                           include=["embeddings"])
+                for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+                    out[chunk_id] = np.asarray(vector, dtype=np.float32)
+        return out
+
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id; unknown ids are ignored."""
         self._require_open()

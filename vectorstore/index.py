@@ -4,7 +4,8 @@ Opening is cheap; Chroma and the embedding model load on first use, so commands 
 the manifest (`qa docs list`, `qa stats`) stay fast. `qa.store.open_index` builds one from the
 settings; this layer takes plain arguments and never reads them.
 
-Layout of `folder`: `chroma/` (embedded Chroma, unless `chroma_url`), `manifest.sqlite3`, `bm25/`.
+Layout of `folder`: `chroma/` (embedded Chroma, unless `chroma_url`), `manifest.sqlite3` (with the
+briefings' tables), `bm25/`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vectorstore.briefs import Briefs
 from vectorstore.keyword_index import KeywordIndex
 from vectorstore.manifest import Manifest
 
@@ -50,6 +52,11 @@ class Index:
 
         return ChunkStore.open(self.embedder, folder=self.folder / "chroma", url=self.chroma_url,
                                collection=self.collection)
+
+    @cached_property
+    def briefs(self) -> Briefs:
+        """Briefings remembered, in the manifest's SQLite file."""
+        return Briefs(self.manifest.db)
 
     def rebuild_keyword_index(self) -> int:
         rows = ((cid, text) for cid, _doc, text in self.manifest.iter_chunk_texts())

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from qa.errors import StoreError
 from qa.records import Chunk, DocInfo, Document
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL,
     published TEXT, url TEXT NOT NULL DEFAULT '', external_id TEXT NOT NULL DEFAULT '',
-    added_at TEXT NOT NULL DEFAULT (datetime('now')));
+    added_at TEXT NOT NULL DEFAULT (datetime('now')), published_at TEXT);
 CREATE TABLE IF NOT EXISTS doc_keys (
     key TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE);
 CREATE INDEX IF NOT EXISTS doc_keys_doc ON doc_keys(doc_id);
@@ -31,6 +31,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     page INTEGER);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 """
+# Each step takes a store from version N to N + 1, in one transaction, keeping every row.
+# 1 -> 2: documents get `published_at` (ISO 8601 with its UTC offset, or NULL). The briefing
+# tables (vectorstore/briefs.py) are created by `CREATE TABLE IF NOT EXISTS` on open.
+_MIGRATIONS: dict[int, str] = {
+    1: "ALTER TABLE documents ADD COLUMN published_at TEXT",
+}
 
 
 def date_to_int(value: date | None) -> int:
@@ -51,16 +57,32 @@ class Manifest:
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.executescript(_SCHEMA)
-            row = self.db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
-            if row is None:
-                with self.db:
-                    self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif row[0] != str(SCHEMA_VERSION):
-                raise StoreError(f"{path}: manifest schema {row[0]} is not {SCHEMA_VERSION}",
-                                 fix="re-ingest into a new --store")
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a qa manifest ({exc})",
                              fix="point --store at a qa store or an empty folder") from exc
+
+    def _migrate(self) -> None:
+        """Bring an older store up to SCHEMA_VERSION in place; refuse a newer one."""
+        row = self.db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        if row is None:  # a new store: _SCHEMA made it at the current version
+            with self.db:
+                self.db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            return
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: made by a newer qa (schema {version}, this one reads "
+                             f"{SCHEMA_VERSION})", fix="upgrade qa (pip install -U qa-desk)")
+        while version < SCHEMA_VERSION:
+            with self.db:  # one transaction per step: a crash leaves the store at a version
+                self.db.execute(_MIGRATIONS[version])
+                version += 1
+                self.db.execute("UPDATE meta SET value=? WHERE name='schema'", (str(version),))
+
+    @property
+    def schema_version(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        return int(row[0])
 
     def close(self) -> None:
         self.db.close()
@@ -82,6 +104,7 @@ class Manifest:
 
     def documents(self, doc_ids: Iterable[str] | None = None) -> list[DocInfo]:
         sql = ("SELECT d.doc_id, d.title, d.source, d.published, d.sha256, d.url, d.external_id, "
+               "d.published_at, "
                "(SELECT group_concat(key, char(31)) FROM doc_keys k WHERE k.doc_id = d.doc_id), "
                "(SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id) FROM documents d")
         if doc_ids is None:
@@ -118,6 +141,27 @@ class Manifest:
         rows = self.db.execute("SELECT doc_id, ordinal, text, start, end, page FROM chunks "
                                "WHERE doc_id=? ORDER BY ordinal", (doc_id,))
         return [Chunk(*r) for r in rows]
+
+    def documents_dated(self, first: date, last: date,
+                        sources: Sequence[str] = ()) -> list[DocInfo]:
+        """Documents whose date (in their own zone) is in [first, last], from `sources` if
+        given; the caller narrows by instant (qa/brief/window.py)."""
+        sql = "SELECT doc_id FROM documents WHERE published >= ? AND published <= ?"
+        args = [first.isoformat(), last.isoformat()]
+        if sources:
+            sql += f" AND source IN ({','.join('?' * len(sources))})"
+            args.extend(sources)
+        return self.documents(r[0] for r in self.db.execute(sql, args))
+
+    def doc_text(self, doc_id: str) -> str:
+        """A document's text put back together from its chunks, at the chunks' offsets (so a
+        span of it is a span of the original; a gap no chunk covers reads as spaces)."""
+        text = ""
+        for chunk in self.doc_chunks(doc_id):
+            if chunk.start > len(text):
+                text += " " * (chunk.start - len(text))
+            text = text[:chunk.start] + chunk.text + text[chunk.end:]
+        return text
 
     def iter_chunk_texts(self) -> Iterator[tuple[str, str, str]]:
         """(chunk_id, doc_id, title + text) for the keyword index, in a stable order."""
@@ -164,10 +208,11 @@ class Manifest:
             for doc, chunks in items:
                 self.db.execute(
                     "INSERT OR REPLACE INTO documents (doc_id, sha256, title, source, published, "
-                    "url, external_id) VALUES (?,?,?,?,?,?,?)",
+                    "url, external_id, published_at) VALUES (?,?,?,?,?,?,?,?)",
                     (doc.doc_id, doc.sha256, doc.title, doc.source,
                      doc.published.isoformat() if doc.published else None, doc.url,
-                     doc.external_id))
+                     doc.external_id,
+                     doc.published_at.isoformat() if doc.published_at else None))
                 self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
                 self.db.executemany(
                     "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
@@ -175,6 +220,17 @@ class Manifest:
                      for c in chunks])
                 self.db.execute("INSERT OR REPLACE INTO doc_keys VALUES (?, ?)",
                                 (doc.key, doc.doc_id))
+
+    def update_metadata(self, doc: Document) -> None:
+        """A stored document's title, source, dates and url, as `doc` now gives them (its text,
+        and so its chunks and vectors' content, unchanged)."""
+        with self.db:
+            self.db.execute(
+                "UPDATE documents SET title=?, source=?, published=?, published_at=?, url=? "
+                "WHERE doc_id=?",
+                (doc.title, doc.source, doc.published.isoformat() if doc.published else None,
+                 doc.published_at.isoformat() if doc.published_at else None, doc.url,
+                 doc.doc_id))
 
     def put_document(self, doc: Document, chunks: Sequence[Chunk]) -> None:
         self.put_documents([(doc, chunks)])
@@ -204,8 +260,10 @@ class Manifest:
 
 
 def _docinfo(row: tuple[object, ...]) -> DocInfo:
-    doc_id, title, source, published, sha, url, ext, keys, count = row
+    doc_id, title, source, published, sha, url, ext, published_at, keys, count = row
     return DocInfo(doc_id=str(doc_id), title=str(title), source=str(source),
                    published=date.fromisoformat(str(published)) if published else None,
+                   published_at=datetime.fromisoformat(str(published_at)) if published_at
+                   else None,
                    sha256=str(sha), url=str(url), external_id=str(ext),
                    keys=tuple(str(keys).split("\x1f")) if keys else (), chunk_count=int(str(count)))

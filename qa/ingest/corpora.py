@@ -12,7 +12,15 @@ import json
 from collections.abc import Iterable, Iterator
 
 from qa.errors import LoadError
-from qa.ingest.formats import TITLE_CHARS, Draft, Source, first_line, normalise, parse_date
+from qa.ingest.formats import (
+    TITLE_CHARS,
+    Draft,
+    Source,
+    first_line,
+    normalise,
+    parse_date,
+    parse_timestamp,
+)
 
 
 def _value(record: dict[str, object], name: str) -> str | None:
@@ -46,8 +54,9 @@ class _Records:
                              fix="add text to it or remove the line")
         self.seen[key] = line
         title = _value(record, fields.title) or first_line(text)
+        when = _value(record, fields.date)
         return Draft(text, title=" ".join(title.split())[:TITLE_CHARS],
-                     published=parse_date(_value(record, fields.date)),
+                     published=parse_date(when), published_at=parse_timestamp(when),
                      source=_value(record, fields.source) or "",
                      url=_value(record, fields.url) or "", record_key=key,
                      external_id=record_id or "")

@@ -73,6 +73,7 @@ class Draft:
     published: dt.date | None = None
     source: str = ""
     url: str = ""
+    published_at: dt.datetime | None = None  # only when the input gave a time with its zone
     record_key: str = ""  # corpus records: the document key becomes f"{path}#{record_key}"
     external_id: str = ""
     pages: tuple[tuple[int, int], ...] = ()
@@ -147,6 +148,28 @@ def parse_date(value: object) -> dt.date | None:
     return None
 
 
+def parse_timestamp(value: object) -> dt.datetime | None:
+    """The instant a value names, time-zone aware, or None when it gives no time or no zone.
+
+    "2023-12-06T08:00:00+08:00", "2023-12-06T00:00:00Z" and "Wed, 06 Dec 2023 10:00:00 +0000"
+    are instants; "2023-12-06", "2023-12-06 08:00" (no zone) and RFC 2822's "-0000" (zone
+    unknown) are not: a briefing then goes by the date alone, never by a guessed zone.
+    """
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = " ".join(value.split())
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return parsed if parsed.tzinfo is not None else None
+
+
 def date_from_name(name: str) -> dt.date | None:
     """The date a `YYYY-MM-DD` file-name prefix gives, e.g. 2023-12-06_wang-yi.txt."""
     match = _ISO_PREFIX.match(name)
@@ -188,9 +211,10 @@ def load_md(src: Source) -> Iterator[Draft]:
     meta, body = front_matter(normalise(src.text()))
     heading = _HEADING.search(body)
     title = meta.get("title") or (heading.group(1) if heading else "") or first_line(body)
-    yield Draft(body, title=title[:TITLE_CHARS],
-                published=parse_date(meta.get("date") or meta.get("published")),
-                source=meta.get("source", ""), url=meta.get("url", ""))
+    when = meta.get("date") or meta.get("published")
+    yield Draft(body, title=title[:TITLE_CHARS], published=parse_date(when),
+                published_at=parse_timestamp(when), source=meta.get("source", ""),
+                url=meta.get("url", ""))
 
 
 # ---- HTML ------------------------------------------------------------------------------------
@@ -261,8 +285,9 @@ def load_html(src: Source) -> Iterator[Draft]:
     scan.feed(html)
     scan.close()
     title = " ".join(scan.title.split())
-    published = next((d for d in (parse_date(scan.meta.get(k)) for k in _DATE_META) if d), None)
-    published = published or parse_date(scan.time)
+    stamps = [scan.meta.get(k) for k in _DATE_META] + [scan.time]
+    when = next((v for v in stamps if parse_date(v)), None)
+    published = parse_date(when)
     source = scan.meta.get("og:site_name", "")
     if not (title and published):
         meta = trafilatura.extract_metadata(html)
@@ -270,6 +295,7 @@ def load_html(src: Source) -> Iterator[Draft]:
         published = published or parse_date(meta.date)
         source = source or (meta.sitename or "")
     yield Draft(normalise(text), title=title[:TITLE_CHARS], published=published, source=source,
+                published_at=parse_timestamp(when),
                 url=scan.canonical or scan.meta.get("og:url", ""))
 
 

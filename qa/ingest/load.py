@@ -9,17 +9,24 @@ permissions and emptiness, and applies what every format shares:
 - key: the resolved absolute path, or `path#record-id` for a corpus record;
 - text: as loaded, CRLF -> LF and trailing whitespace dropped, nothing else (citation offsets
   index into it);
-- published: the document's own date (front matter, record field, HTML meta) > a `YYYY-MM-DD`
-  file-name prefix > the `date` argument > None;
-- source: the `source` argument > the document's own (front matter, record field, og:site_name)
-  > the parent folder's name.
+- published: the sidecar's date > the document's own date (front matter, record field, HTML
+  meta) > a `YYYY-MM-DD` file-name prefix > the `date` argument > None; `published_at` (the
+  instant, time-zone aware) comes from the same value when it names a time and a zone;
+- source: the `source` argument > the sidecar > the document's own (front matter, record field,
+  og:site_name) > the parent folder's name; title and url: the sidecar > the document's own.
+
+A sidecar, `NAME.meta.toml` (or `NAME.txt.meta.toml`) beside `NAME.txt`, gives a one-document
+file its metadata (`title`, `date`, `source`, `url`) without changing the file's bytes, so the
+text, its hash and every citation offset stay what they were.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import stat
+import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -38,6 +45,7 @@ from qa.ingest.formats import (
     load_txt,
     normalise,
     parse_date,
+    parse_timestamp,
 )
 from qa.ingest.walk import expand, os_error
 from qa.records import Document
@@ -119,11 +127,60 @@ def _load_file(path: Path, *, date: dt.date | None, source: str | None, fields: 
     except OSError as exc:
         yield os_error(where, exc)
         return
+    sidecar = _sidecar(path) if loader in _ONE_DOCUMENT_LOADERS else None
+    if isinstance(sidecar, LoadError):
+        yield sidecar
+        sidecar = None
     try:
         for item in loader(Source(path, data, fields)):
-            yield item if isinstance(item, LoadError) else _document(path, item, date, source)
+            if isinstance(item, LoadError):
+                yield item
+            else:
+                yield _document(path, _with_sidecar(item, sidecar), date, source)
     except LoadError as err:
         yield err
+
+
+_ONE_DOCUMENT_LOADERS = (load_txt, load_md, load_html, load_pdf)
+_SIDECAR_FIELDS = ("title", "date", "source", "url")
+
+
+def sidecar_paths(path: Path) -> tuple[Path, Path]:
+    """Where a file's sidecar may be: `a.txt.meta.toml`, then `a.meta.toml`."""
+    return path.with_name(path.name + ".meta.toml"), path.with_name(path.stem + ".meta.toml")
+
+
+def _sidecar(path: Path) -> dict[str, object] | LoadError | None:
+    found = next((p for p in sidecar_paths(path) if p.is_file()), None)
+    if found is None:
+        return None
+    try:
+        meta = tomllib.loads(found.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return LoadError(str(found), f"unreadable sidecar ({exc}); {path.name} loaded without it",
+                         fix="fix the TOML (title, date, source, url) or delete the file")
+    unknown = sorted(set(meta) - set(_SIDECAR_FIELDS))
+    if unknown:
+        return LoadError(str(found), f"unknown sidecar field {unknown[0]!r}; {path.name} loaded "
+                         "without it", fix="use only title, date, source and url")
+    when = meta.get("date")
+    if when is not None and parse_date(when) is None:
+        return LoadError(str(found), f"sidecar date {when!r} is not a date; {path.name} loaded "
+                         "without it", fix="write it as 2023-12-06 or 2023-12-06T08:00:00+08:00")
+    return meta
+
+
+def _with_sidecar(draft: Draft, meta: dict[str, object] | None) -> Draft:
+    if not meta:
+        return draft
+    when = meta.get("date")
+    return dataclasses.replace(
+        draft,
+        title=str(meta.get("title") or draft.title),
+        source=str(meta.get("source") or draft.source),
+        url=str(meta.get("url") or draft.url),
+        published=parse_date(when) if when is not None else draft.published,
+        published_at=parse_timestamp(when) if when is not None else draft.published_at)
 
 
 def _document(path: Path, draft: Draft, date: dt.date | None,
@@ -141,5 +198,6 @@ def _document(path: Path, draft: Draft, date: dt.date | None,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         url=draft.url,
         external_id=draft.external_id,
+        published_at=draft.published_at if draft.published else None,
         pages=draft.pages,
     )

@@ -135,7 +135,10 @@ class Ingestor:
         manifest = self.index.manifest
         stored = manifest.doc_for_key(doc.key)
         if stored and stored[1] == doc.sha256:
-            self.report.unchanged += 1
+            if self._relabel(doc):
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
             return
         queued = doc.doc_id in self._pending
         if queued or manifest.has_doc(doc.doc_id):
@@ -153,6 +156,20 @@ class Ingestor:
         chunks = chunk_document(doc, size=self.chunking.tokens, overlap=self.chunking.overlap)
         self._pending[doc.doc_id] = _Pending(doc, chunks, stored[0] if stored else None)
         self._pending_chunks += len(chunks)
+
+    def _relabel(self, doc: Document) -> bool:
+        """Store new metadata of unchanged text (a sidecar added, a date fixed) without
+        re-embedding; True when something changed."""
+        [info] = self.index.manifest.documents([doc.doc_id])
+        now = (doc.title, doc.source, doc.published, doc.published_at, doc.url)
+        if now == (info.title, info.source, info.published, info.published_at, info.url):
+            return False
+        self.index.manifest.update_metadata(doc)
+        chunks = self.index.manifest.doc_chunks(doc.doc_id)
+        self.index.vectors.update_metadata([c.chunk_id for c in chunks],
+                                           [_chunk_metadata(doc, c) for c in chunks])
+        self._changed = True  # the keyword index holds titles
+        return True
 
     def _flush(self) -> None:
         if not self._pending:
