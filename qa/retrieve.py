@@ -27,9 +27,11 @@ class Filters:
     since: date | None = None
     until: date | None = None
     sources: tuple[str, ...] = field(default_factory=tuple)
+    doc_ids: tuple[str, ...] = field(default_factory=tuple)  # only these documents (a story's)
+    scope: str = ""  # what doc_ids stand for, shown to the user ("story: ...")
 
     def __bool__(self) -> bool:
-        return bool(self.since or self.until or self.sources)
+        return bool(self.since or self.until or self.sources or self.doc_ids)
 
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
@@ -39,6 +41,8 @@ class Filters:
             clauses.append({"published": {"$lte": date_to_int(self.until)}})
         if self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -68,8 +72,8 @@ def retrieve(index: Index, query: str, *, k: int, filters: Filters = NO_FILTERS,
         dense = index.vectors.query(vector, candidates, where=filters.chroma_where())
     if mode in ("hybrid", "keyword"):
         allowed = index.manifest.chunk_ids_where(
-            since=filters.since, until=filters.until, sources=filters.sources) \
-            if filters else None
+            since=filters.since, until=filters.until, sources=filters.sources,
+            doc_ids=filters.doc_ids) if filters else None
         keyword = index.keyword.search(query, candidates, allowed=allowed)
     if mode == "dense":
         fused = dict(dense)

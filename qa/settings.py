@@ -88,6 +88,13 @@ class Settings(BaseModel):
         "answer. Default: tuned per packaged model on held-out SQuAD 2.0 questions (1.5b: 0.8, "
         "0.5b: 0.7; docs/benchmarks.md), else 0.8.")
     strict: bool = Field(False, description="Drop sentences the citation check cannot support.")
+    # briefings
+    tz: str | None = Field(None, description="Time zone whose days briefings cover, an IANA "
+                           "name such as Europe/Paris (default: the system's).")
+    max_stories: int = Field(10, ge=1, le=200, description="Stories a briefing writes; the "
+                             "rest are listed as one-line \"also\" entries.")
+    lookback_days: int = Field(7, ge=0, le=365, description="Days back a briefing looks for "
+                               "the stories it continues.")
 
     def effective_base_url(self) -> str | None:
         return self.base_url or os.environ.get("OPENAI_BASE_URL") or None

@@ -17,7 +17,7 @@ from rich.console import Console
 from scripted import Scripted
 from typer.testing import CliRunner
 
-from qa.chat.commands import BRIEF_UNAVAILABLE, completions, dispatch, transcript_markdown
+from qa.chat.commands import completions, dispatch, transcript_markdown
 from qa.chat.followups import carry_context, clean_condensed
 from qa.chat.session import ChatSession
 from qa.cli import app
@@ -54,6 +54,36 @@ def script(session: ChatSession, capsys: pytest.CaptureFixture[str],
     failed = run_plain(session, [line + "\n" for line in lines])
     out, err = capsys.readouterr()
     return out, err, failed
+
+
+# -- briefings -----------------------------------------------------------------------------------
+def test_brief_then_story_scopes_questions_until_filter_clear(
+        seeds_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from qa.ingest.pipeline import ingest_paths
+    from qa.store import open_index
+
+    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache",
+                        generator="extractive", tz="UTC")
+    index = open_index(settings)
+    ingest_paths(index, [seeds_folder])
+    index.close()
+    chat = ChatSession.open(settings)
+    try:
+        out, err, failed = script(chat, capsys, "/brief 2023-12-01", "/story 1",
+                                  "/brief 2023-12-06", "/story 2", "/story 1",
+                                  "When did Wang Yi and Blinken talk?", "/filter clear")
+        assert failed  # /story before any briefing, and /story 2 of a one-story briefing
+        first, rest = out.split("Briefing 2023-12-06 (UTC)")
+        assert "no documents published on 2023-12-01 (UTC); nothing to brief" in first
+        assert "no briefing shown yet" in err and "1 to 1" in err
+        assert "*new · China Daily · single source*" in rest and "[1]" in rest
+        assert "questions are now about this story (1 documents)" in rest
+        assert "filters: story:" in rest or DEC6 in rest
+        assert DEC6 in rest.split("questions are now about this story")[1]
+        assert chat.filters.doc_ids == ()  # cleared
+        assert chat.index.briefs.count() == 1  # the briefing made by /brief is remembered
+    finally:
+        chat.close()
 
 
 # -- follow-ups ----------------------------------------------------------------------------------
@@ -111,19 +141,18 @@ def test_sources_open_k_model_brief_help_unknown(session: ChatSession,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out, err, failed = script(session, capsys, "/sources", "When did Wang Yi and Blinken talk?",
                               "/sources", "/open 1", "/open 99", "/k 3", "/k", "/model",
-                              "/brief 2023-12-06", "/help", "/frobnicate")
+                              "/help", "/frobnicate")
     assert failed
     assert "> When did Wang Yi and Blinken talk?" in out
     assert "\x1b" not in out + err
     assert "error: no answer yet (ask a question first)" in err
     assert "“Chinese Foreign Minister Wang Yi" in out  # /sources quotes the cited span
     title = "Top China, US diplomats also share views on bilateral ties"
-    assert f"[1] {title}" in out and "China Daily · 2023-12-06 · " in out  # /open: title, outlet, date
+    assert f"[1] {title}" in out and "China Daily · 2023-12-06 · " in out  # /open
     assert "2023-12-06_wang-yi-blinken-phone-call.txt" in out
     assert "error: no passage [99]" in err
     assert "k: 3 passages" in out and session.k == 3
     assert "generator: extractive" in out
-    assert BRIEF_UNAVAILABLE in out
     assert "/open N" in out and "Ctrl-R" in out
     assert "unknown command /frobnicate (type /help for the list)" in err
 
@@ -285,7 +314,7 @@ def test_a_failed_background_load_is_one_error_line(session: ChatSession,
 
 # -- completion ----------------------------------------------------------------------------------
 def test_completion_of_commands_and_arguments(session: ChatSession, tmp_path: Path) -> None:
-    assert [c for c, _ in completions(session, "/s")] == ["/sources", "/save"]
+    assert [c for c, _ in completions(session, "/s")] == ["/sources", "/save", "/story"]
     assert [c for c, _ in completions(session, "/model lo")] == ["local"]
     assert [c for c, _ in completions(session, "/filter s")] == ["since:", 'source:"China Daily"']
     assert completions(session, "/open ") == [] and completions(session, "What") == []

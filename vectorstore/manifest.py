@@ -175,8 +175,9 @@ class Manifest:
         return [str(row[0]) for row in rows]
 
     def chunk_ids_where(self, *, since: date | None = None, until: date | None = None,
-                        sources: Sequence[str] = ()) -> set[str]:
-        """Chunk ids of the documents published in [since, until] and from one of `sources`.
+                        sources: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> set[str]:
+        """Chunk ids of the documents published in [since, until], from one of `sources`, and
+        among `doc_ids`, each where given.
         A date bound keeps dated documents only (see `date_to_int`: the same rule as the
         vectors' filter)."""
         sql = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) WHERE 1=1"
@@ -192,6 +193,9 @@ class Manifest:
         if sources:
             sql += f" AND d.source IN ({','.join('?' * len(sources))})"
             args.extend(sources)
+        if doc_ids:
+            sql += f" AND d.doc_id IN ({','.join('?' * len(doc_ids))})"
+            args.extend(doc_ids)
         return {row[0] for row in self.db.execute(sql, args)}
 
     def stats(self) -> dict[str, int]:

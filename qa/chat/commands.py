@@ -34,7 +34,6 @@ Handler = Callable[[ChatSession, Console, list[str]], bool]  # False: leave the 
 KEYS_HELP = ("Enter sends · Esc then Enter (or Alt-Enter) inserts a newline · Up/Down browse "
              "history · Ctrl-R searches it · Tab completes commands · Ctrl-C stops an answer or "
              "clears the line · Ctrl-D exits")
-BRIEF_UNAVAILABLE = "`qa brief` is not available yet: briefings are not built in this version."
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,8 @@ def cmd_open(session: ChatSession, console: Console, args: list[str]) -> bool:
 def describe_filters(filters: Filters) -> str:
     parts = [f"since:{filters.since}" if filters.since else "",
              f"until:{filters.until}" if filters.until else "",
-             *(f"source:{s}" for s in filters.sources)]
+             *(f"source:{s}" for s in filters.sources),
+             f"story:{filters.scope or len(filters.doc_ids)}" if filters.doc_ids else ""]
     return " ".join(p for p in parts if p) or "none"
 
 
@@ -178,7 +178,53 @@ def cmd_save(session: ChatSession, console: Console, args: list[str]) -> bool:
 
 
 def cmd_brief(session: ChatSession, console: Console, args: list[str]) -> bool:
-    console.print(BRIEF_UNAVAILABLE, style="yellow", markup=False)
+    """The stored briefing of the day, else a new extractive one (fast; `qa brief` writes with
+    the model)."""
+    from qa.brief.briefing import BriefOptions, load_briefing, make_briefing
+    from qa.brief.output import briefing_markdown
+    from qa.brief.window import day_window, parse_day, resolve_zone
+    from qa.brief.write import WriteOptions
+
+    if len(args) > 1:
+        raise QAError("usage: /brief [DATE]", fix="e.g. /brief 2023-12-06")
+    zone = resolve_zone(session.settings.tz)
+    day = parse_day(args[0] if args else None, datetime.now(zone).date())
+    briefing = load_briefing(session.index, day.isoformat())
+    if briefing is None:
+        options = BriefOptions(max_stories=session.settings.max_stories,
+                               lookback_days=session.settings.lookback_days,
+                               write=WriteOptions(mode="extractive"))
+        briefing = make_briefing(session.index, None, day_window(day, zone), options)
+    if briefing.documents == 0 and not briefing.stories:
+        console.print(Text(f"no documents published on {day} ({zone.key}); nothing to brief"))
+        return True
+    session.briefing = briefing
+    console.print(Text(briefing_markdown(briefing).rstrip("\n")))
+    console.print(Text("/story N opens story N and scopes questions to it", style="dim"))
+    return True
+
+
+def cmd_story(session: ChatSession, console: Console, args: list[str]) -> bool:
+    from qa.brief import labels
+
+    briefing = session.briefing
+    if briefing is None:
+        raise QAError("no briefing shown yet", fix="run /brief [DATE] first")
+    stories = briefing.stories
+    if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= len(stories):
+        raise QAError("usage: /story N", fix=f"N is a story of the briefing, 1 to {len(stories)}"
+                      if stories else "this briefing has no written stories")
+    story = stories[int(args[0]) - 1]
+    console.print(Text(story.headline, style="bold"))
+    console.print(Text(labels.status_line(story), style="dim"))
+    for sentence in story.sentences:
+        console.print(Text(sentence.text + "".join(f" [{n}]" for n in labels.numbers(sentence))))
+    doc_ids = tuple(d.doc_id for a in story.articles for d in (a.doc, *a.copies))
+    for article in story.articles:
+        console.print(Text(f"  {article.doc.source}: {article.doc.title}", style="dim"))
+    session.filters = replace(session.filters, doc_ids=doc_ids, scope=story.story_id)
+    console.print(Text(f"questions are now about this story ({len(doc_ids)} documents); "
+                       "/filter clear ends that", style="dim"))
     return True
 
 
@@ -199,7 +245,10 @@ COMMANDS: dict[str, Command] = {
                       cmd_model),
     "/clear": Command("/clear", "forget the conversation", cmd_clear),
     "/save": Command("/save FILE", "write the conversation as markdown, with sources", cmd_save),
-    "/brief": Command("/brief [DATE]", "daily briefing (not available yet)", cmd_brief),
+    "/brief": Command("/brief [DATE]", "the day's briefing (stored, or made extractively)",
+                      cmd_brief),
+    "/story": Command("/story N", "story N of the briefing shown; questions then stay on it",
+                      cmd_story),
     "/exit": Command("/exit", "leave (or Ctrl-D)", cmd_exit),
     "/quit": Command("/quit", "leave", cmd_exit),
 }

@@ -19,7 +19,7 @@ from qa.chat.followups import Rewrite, carry_context, clean_condensed
 from qa.errors import ConfigError, QAError
 from qa.generators.base import GenerationRequest, Generator, generate
 from qa.prompts import load_template, render
-from qa.records import Answer
+from qa.records import Answer, Briefing
 from qa.retrieve import Filters, retrieve
 from qa.settings import Settings
 from qa.store import open_index
@@ -45,6 +45,7 @@ class ChatSession:
     k: int = 6
     filters: Filters = field(default_factory=Filters)
     turns: list[Turn] = field(default_factory=list)
+    briefing: Briefing | None = None  # the last one /brief showed, for /story N
     _loader: threading.Thread | None = field(default=None, init=False, repr=False)
     _load_error: QAError | None = field(default=None, init=False, repr=False)
     _loaded: threading.Event = field(default_factory=threading.Event, init=False, repr=False)

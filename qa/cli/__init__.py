@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from qa.cli import chat, evaluation, ingest, query, store
+from qa.cli import brief, chat, evaluation, ingest, query, store
 from qa.cli.common import main
 
 __all__ = ["app"]
@@ -17,6 +17,9 @@ app.callback()(main)
 app.add_typer(ingest.app)  # ingest, forget
 app.add_typer(query.app)  # ask, search
 app.add_typer(chat.app)  # chat
+app.add_typer(brief.app)  # brief
+app.add_typer(brief.briefs_app, name="briefs")
+app.add_typer(brief.story_app, name="story")
 app.add_typer(store.app)  # stats
 app.add_typer(store.docs_app, name="docs")
 app.add_typer(store.config_app, name="config")

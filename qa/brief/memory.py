@@ -1,0 +1,88 @@
+"""Memory across briefings: which of today's stories continue a story briefed before.
+
+A cluster continues an earlier story (within the lookback) when they share a document, or when
+their centroids (the articles' mean chunk vectors) and their top terms are close enough; each
+earlier story continues into at most one of today's clusters, best match first. The bar was
+tuned on a day-by-day replay of Timeline17 (docs/benchmarks.md, "Briefings: memory").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from qa.brief.stories import Cluster
+from qa.text import content_words, light_stem
+from vectorstore.briefs import StoryDay
+
+LINK_MIN = 0.55  # similarity at which a cluster continues an earlier story
+DENSE_WEIGHT = 0.6  # similarity = w * centroid cosine + (1 - w) * top-term cosine
+TOP_TERMS = 25
+
+
+def story_terms(cluster: Cluster, df: Counter[str], docs: int) -> dict[str, float]:
+    """The cluster's top terms, tf-idf weighted (idf over the window's articles), unit length."""
+    tf: Counter[str] = Counter()
+    for article, text in zip(cluster.articles, cluster.texts, strict=True):
+        tf.update(_terms(article.doc.title) * 2)
+        tf.update(_terms(text))
+    weights = {t: (1 + math.log(n)) * math.log((docs + 1) / (df[t] + 1)) for t, n in tf.items()}
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
+    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return {t: round(w / norm, 4) for t, w in top if w > 0}
+
+
+def window_df(clusters: Sequence[Cluster]) -> tuple[Counter[str], int]:
+    df: Counter[str] = Counter()
+    docs = 0
+    for cluster in clusters:
+        for article, text in zip(cluster.articles, cluster.texts, strict=True):
+            df.update(set(_terms(article.doc.title + "\n" + text)))
+            docs += 1
+    return df, docs
+
+
+def link(clusters: Sequence[Cluster], terms: Sequence[dict[str, float]],
+         earlier: Sequence[StoryDay]) -> list[str | None]:
+    """For each cluster, the id of the earlier story it continues, or None."""
+    by_story: dict[str, list[StoryDay]] = {}
+    for day in earlier:
+        by_story.setdefault(day.story_id, []).append(day)
+    pairs: list[tuple[float, int, str]] = []
+    for i, cluster in enumerate(clusters):
+        docs = set(cluster.doc_ids)
+        for story_id, days in by_story.items():
+            best = max(similarity(cluster, terms[i], docs, d) for d in days)
+            if best >= LINK_MIN:
+                pairs.append((best, i, story_id))
+    out: list[str | None] = [None] * len(clusters)
+    taken: set[str] = set()
+    for _, i, story_id in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        if out[i] is None and story_id not in taken:
+            out[i] = story_id
+            taken.add(story_id)
+    return out
+
+
+def similarity(cluster: Cluster, terms: dict[str, float], doc_ids: set[str],
+               day: StoryDay) -> float:
+    if doc_ids & set(day.doc_ids):
+        return 1.0
+    term_cos = sum(w * day.terms.get(t, 0.0) for t, w in terms.items())
+    if cluster.vector is None or day.centroid is None or len(day.centroid) != len(cluster.vector):
+        return term_cos
+    dense = float(np.dot(cluster.vector, day.centroid))
+    return DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * term_cos
+
+
+def new_story_id(day: str, cluster: Cluster) -> str:
+    digest = hashlib.sha256((day + "\n" + "\n".join(sorted(cluster.doc_ids))).encode())
+    return "s" + digest.hexdigest()[:9]
+
+
+def _terms(text: str) -> list[str]:
+    return [light_stem(w) for w in content_words(text) if len(w) > 2 and not w.isdigit()]
