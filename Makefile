@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
-#   make demo   install into .venv, ingest seeds/, answer a question with citations (offline)
+#   make demo   install into .venv, ingest seeds/, answer a question with citations, write the
+#               seed day's briefing (offline)
 #   make test   install the test extras into .venv and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -23,6 +24,8 @@ $(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
 demo: $(VENV)/.local-installed
 	$(QA) ingest seeds/
 	$(QA) ask "$(QUESTION)"
+	$(QA) brief 2023-12-06 --out briefing.md
+	cat briefing.md
 
 test: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check qa vectorstore tests bench

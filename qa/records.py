@@ -143,6 +143,7 @@ class Story:
     first_seen: date | None = None
     score: float = 0.0  # the ranking score (outlets, articles, recency, relevance)
     relevance: float | None = None  # to --topic, when one was given
+    writer: Literal["extractive", "model", "fallback"] = "extractive"  # how it was written
 
     @property
     def outlets(self) -> tuple[str, ...]:

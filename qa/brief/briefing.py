@@ -80,12 +80,14 @@ def make_briefing(index: Index, generator: Generator | None, window: Window,
                       first_seen=first_seen, score=round(cluster.score, 4),
                       relevance=cluster.relevance)
         if len(briefing.stories) < options.max_stories:
-            said = [s for d in index.briefs.timeline(linked) if d.brief_id != brief_id
-                    for s in d.sentences] if linked else []
+            before = [d for d in index.briefs.timeline(linked) if d.brief_id != brief_id] \
+                if linked else []
+            old_docs = {i for d in before for i in d.doc_ids} - set(cluster.doc_ids)
             written = write_story(cluster, index.manifest, generator, embedder, options.write,
-                                  said)
+                                  said=[s for d in before for s in d.sentences],
+                                  seen=[index.manifest.doc_text(i) for i in sorted(old_docs)])
             briefing.dropped += written.dropped
-            story.headline = written.headline
+            story.headline, story.writer = written.headline, written.mode
             if written.sentences:
                 _attach(briefing, story, written)
                 briefing.stories.append(story)

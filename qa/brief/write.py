@@ -55,9 +55,14 @@ class Written:
 
 def write_story(cluster: Cluster, manifest: Manifest, generator: Generator | None,
                 embedder: Embedder | None, options: WriteOptions,
-                said: Sequence[str] = ()) -> Written:
+                said: Sequence[str] = (), seen: Sequence[str] = ()) -> Written:
+    """`said`: the sentences earlier briefings of this story showed; `seen`: the texts of the
+    documents they covered. What is new is what neither holds (a copy of yesterday's article
+    republished today brings nothing new, though yesterday showed only three of its lines)."""
     candidates = candidate_passages(cluster, manifest, CANDIDATES + len(said))
-    fresh = [c for c in candidates if not repeats(c[1], said)]
+    known = [" ".join(t.split()) for t in seen]
+    fresh = [c for c in candidates if not repeats(c[1], said)
+             and not any(" ".join(c[1].split()) in text for text in known)]
     headline = _headline(cluster, candidates)
     if not fresh:  # all said before (a continuing story with nothing new), or nothing usable
         return Written(headline, [], [])
