@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from qa.answer.ask import AnswerOptions
+from qa.brief.briefing import BriefOptions
 from qa.errors import ConfigError
 from qa.ingest.pipeline import Chunking
 from qa.retrieve import FUSION_K
@@ -81,4 +82,5 @@ def test_stage_options_default_to_the_settings_defaults() -> None:
     this keeps the copies in step."""
     assert AnswerOptions() == AnswerOptions.from_settings(Settings())
     assert Chunking() == Chunking.from_settings(Settings())
+    assert BriefOptions() == BriefOptions.from_settings(Settings())
     assert FUSION_K == Settings().fusion_k

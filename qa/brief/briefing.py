@@ -12,16 +12,20 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qa.brief import codec
 from qa.brief.memory import link, new_story_id, story_terms, window_df
 from qa.brief.stories import Cluster, gather
 from qa.brief.window import Window
-from qa.brief.write import WriteOptions, Written, write_story
+from qa.brief.write import WriteMode, WriteOptions, Written, write_story
 from qa.generators.base import Generator
 from qa.records import Briefing, Passage, Story, StoryStatus
 from vectorstore.briefs import BriefRow, StoryDay
 from vectorstore.index import Index
+
+if TYPE_CHECKING:
+    from qa.settings import Settings
 
 Progress = Callable[[int, int], None]  # (stories written, stories to write)
 
@@ -34,6 +38,14 @@ class BriefOptions:
     sources: tuple[str, ...] = ()
     write: WriteOptions = field(default_factory=WriteOptions)
     save: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, mode: WriteMode = "auto", topic: str = "",
+                      sources: tuple[str, ...] = (), save: bool = True) -> BriefOptions:
+        return cls(max_stories=settings.max_stories, lookback_days=settings.lookback_days,
+                   topic=topic, sources=sources, save=save,
+                   write=WriteOptions(mode=mode, temperature=settings.temperature,
+                                      prompts_dir=settings.prompts_dir))
 
 
 def briefing_id(window: Window, topic: str = "", sources: tuple[str, ...] = ()) -> str:

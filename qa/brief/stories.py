@@ -70,7 +70,7 @@ def window_documents(index: Index, window: Window, *, sources: Sequence[str] = (
     inside = {d.doc_id for d in docs}
     topic_words = set(content_words(topic))
     relevance: dict[str, float] = {}
-    for passage in retrieve(index, topic, k=TOPIC_CHUNKS,
+    for passage in retrieve(index, topic, k=TOPIC_CHUNKS, candidates=TOPIC_CHUNKS,
                             filters=Filters(since=first, until=last, sources=tuple(sources))):
         doc_id = passage.doc.doc_id
         if doc_id not in inside:

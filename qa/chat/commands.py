@@ -183,7 +183,6 @@ def cmd_brief(session: ChatSession, console: Console, args: list[str]) -> bool:
     from qa.brief.briefing import BriefOptions, load_briefing, make_briefing
     from qa.brief.output import briefing_markdown
     from qa.brief.window import day_window, parse_day, resolve_zone
-    from qa.brief.write import WriteOptions
 
     if len(args) > 1:
         raise QAError("usage: /brief [DATE]", fix="e.g. /brief 2023-12-06")
@@ -191,9 +190,7 @@ def cmd_brief(session: ChatSession, console: Console, args: list[str]) -> bool:
     day = parse_day(args[0] if args else None, datetime.now(zone).date())
     briefing = load_briefing(session.index, day.isoformat())
     if briefing is None:
-        options = BriefOptions(max_stories=session.settings.max_stories,
-                               lookback_days=session.settings.lookback_days,
-                               write=WriteOptions(mode="extractive"))
+        options = BriefOptions.from_settings(session.settings, mode="extractive")
         briefing = make_briefing(session.index, None, day_window(day, zone), options)
     if briefing.documents == 0 and not briefing.stories:
         console.print(Text(f"no documents published on {day} ({zone.key}); nothing to brief"))

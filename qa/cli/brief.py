@@ -74,7 +74,6 @@ def brief(
     what is new since earlier briefings."""
     from qa.brief.briefing import BriefOptions, make_briefing
     from qa.brief.window import day_window, parse_day, resolve_zone, span_window
-    from qa.brief.write import WriteOptions
     from qa.errors import ConfigError
     from qa.store import open_index
 
@@ -97,12 +96,9 @@ def brief(
             window = span_window(since, until, zone, today)
         else:
             window = day_window(parse_day(date or day, today), zone)
-        options = BriefOptions(max_stories=settings.max_stories,
-                               lookback_days=settings.lookback_days, topic=topic or "",
-                               sources=tuple(source or ()), save=not no_save,
-                               write=WriteOptions(mode=mode,  # type: ignore[arg-type]
-                                                  temperature=settings.temperature,
-                                                  prompts_dir=settings.prompts_dir))
+        options = BriefOptions.from_settings(settings, mode=mode,  # type: ignore[arg-type]
+                                             topic=topic or "", sources=tuple(source or ()),
+                                             save=not no_save)
         index = open_index(settings)
         backend = None
         try:
