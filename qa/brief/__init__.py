@@ -1,0 +1,1 @@
+"""Daily briefings: window -> near-duplicates -> stories -> writing -> memory -> output."""
