@@ -58,6 +58,8 @@ def test_max_words_skips_a_sentence_that_would_go_over_the_budget() -> None:
     "Residents survey the damage in the valley town on Tuesday. AFP/Getty Images.",
     "Click here to sign up for our daily newsletter on the valley floods.",
     "By Jane Doe and John Roe, valley correspondents.",
+    "This article first appeared in the Harbor Times, a sister paper in the valley.",
+    "Reporting by Jane Doe in the valley; Editing by John Roe in London.",
     "Will the valley's flood defences ever be rebuilt in time for winter?",
     "\"We have lost everything we owned in the flood.\"",
     "“Needless to say, the flood was not “an act of God.”",  # unbalanced marks

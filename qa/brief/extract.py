@@ -79,6 +79,12 @@ _BOILERPLATE = re.compile(
     r"newsletter|share this|advertisement|related (?:stories|articles|content)|"
     r"terms of (?:use|service)|privacy policy|cookies?)\b|©",
     re.IGNORECASE)
+# Credit and syndication lines: "This article first appeared in the Harbor Times.",
+# "Originally published by ...", "Reporting by Jane Doe; Editing by John Roe".
+_CREDIT = re.compile(
+    r"^(?:this (?:article|story|report|piece) (?:was )?(?:first |originally )?(?:appeared|"
+    r"published|ran)\b|(?:originally|first) (?:published|appeared)\b|(?:additional )?reporting "
+    r"by\b|(?:writing|editing) by\b)", re.IGNORECASE)
 # A byline or dateline line: "By Jane Doe", "By JANE DOE and John Roe", "Updated 10:32 GMT".
 _BYLINE = re.compile(
     r"^(?:By\s+[A-Z][\w.'’-]*\s+[A-Z][\w.'’-]*(?:\s*(?:,|\||and\b|$))"
@@ -144,7 +150,8 @@ def is_summary_sentence(sentence: str, params: ExtractParams = DEFAULT) -> bool:
     n_words = len(sentence.split())
     if not params.min_words <= n_words <= params.max_words:
         return False
-    if _CAPTION.search(sentence) or _BOILERPLATE.search(sentence) or _BYLINE.match(sentence):
+    if (_CAPTION.search(sentence) or _BOILERPLATE.search(sentence) or _BYLINE.match(sentence)
+            or _CREDIT.match(sentence)):
         return False
     if not _END.search(sentence):  # a question, a headline, a list item, a cut-off line
         return False
