@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from qa.brief.stories import Cluster
 from qa.text import content_words, light_stem
@@ -48,18 +49,17 @@ def window_df(clusters: Sequence[Cluster]) -> tuple[Counter[str], int]:
 
 def link(clusters: Sequence[Cluster], terms: Sequence[dict[str, float]],
          earlier: Sequence[StoryDay]) -> list[str | None]:
-    """For each cluster, the id of the earlier story it continues, or None."""
-    by_story: dict[str, list[StoryDay]] = {}
-    for day in earlier:
-        by_story.setdefault(day.story_id, []).append(day)
-    pairs: list[tuple[float, int, str]] = []
-    for i, cluster in enumerate(clusters):
-        docs = set(cluster.doc_ids)
-        for story_id, days in by_story.items():
-            best = max(similarity(cluster, terms[i], docs, d) for d in days)
-            if best >= LINK_MIN:
-                pairs.append((best, i, story_id))
+    """For each cluster, the id of the earlier story it continues, or None.
+
+    Vectorised: a busy day (hundreds of clusters) against a week of stored stories is a few
+    matrix products, not millions of Python comparisons."""
     out: list[str | None] = [None] * len(clusters)
+    if not clusters or not earlier:
+        return out
+    scores = similarities(clusters, terms, earlier)  # clusters x earlier story days
+    story_of = [d.story_id for d in earlier]
+    pairs = [(float(scores[i, j]), i, story_of[j]) for i, j in zip(*np.nonzero(scores >= LINK_MIN),
+                                                                  strict=True)]
     taken: set[str] = set()
     for _, i, story_id in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
         if out[i] is None and story_id not in taken:
@@ -68,15 +68,55 @@ def link(clusters: Sequence[Cluster], terms: Sequence[dict[str, float]],
     return out
 
 
-def similarity(cluster: Cluster, terms: dict[str, float], doc_ids: set[str],
-               day: StoryDay) -> float:
-    if doc_ids & set(day.doc_ids):
-        return 1.0
-    term_cos = sum(w * day.terms.get(t, 0.0) for t, w in terms.items())
-    if cluster.vector is None or day.centroid is None or len(day.centroid) != len(cluster.vector):
-        return term_cos
-    dense = float(np.dot(cluster.vector, day.centroid))
-    return DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * term_cos
+def similarities(clusters: Sequence[Cluster], terms: Sequence[dict[str, float]],
+                 earlier: Sequence[StoryDay]) -> npt.NDArray[np.float64]:
+    """w * centroid cosine + (1 - w) * top-term cosine for every (cluster, earlier day) pair
+    (term cosine alone where either lacks a vector); 1.0 where they share a document."""
+    from scipy.sparse import csr_matrix
+
+    vocabulary: dict[str, int] = {}
+    parts = [_csr_parts(rows, vocabulary) for rows in (terms, [d.terms for d in earlier])]
+    width = max(len(vocabulary), 1)
+    new_terms = csr_matrix(parts[0], shape=(len(clusters), width))
+    old_terms = csr_matrix(parts[1], shape=(len(earlier), width))
+    term_cos = np.asarray((new_terms @ old_terms.T).toarray(), dtype=np.float64)
+
+    dim = next((len(c.vector) for c in clusters if c.vector is not None), 0)
+    scores = term_cos
+    if dim:
+        zero = np.zeros(dim)
+        new_vec = np.array([c.vector if c.vector is not None and len(c.vector) == dim else zero
+                            for c in clusters], dtype=np.float64)
+        old_vec = np.array([d.centroid if d.centroid is not None and len(d.centroid) == dim
+                            else zero for d in earlier], dtype=np.float64)
+        has_vec = (np.abs(new_vec).sum(axis=1) > 0)[:, None] \
+            & (np.abs(old_vec).sum(axis=1) > 0)[None, :]
+        blended = DENSE_WEIGHT * (new_vec @ old_vec.T) + (1 - DENSE_WEIGHT) * term_cos
+        scores = np.where(has_vec, blended, term_cos)
+
+    holders: dict[str, list[int]] = {}
+    for j, day in enumerate(earlier):
+        for doc_id in day.doc_ids:
+            holders.setdefault(doc_id, []).append(j)
+    for i, cluster in enumerate(clusters):
+        for doc_id in cluster.doc_ids:
+            for j in holders.get(doc_id, ()):
+                scores[i, j] = 1.0
+    return np.asarray(scores, dtype=np.float64)
+
+
+def _csr_parts(rows: Sequence[dict[str, float]], vocabulary: dict[str, int]
+               ) -> tuple[list[float], list[int], list[int]]:
+    """(data, column indices, row pointers) of term-weight rows, columns from `vocabulary`."""
+    data: list[float] = []
+    cols: list[int] = []
+    ptr = [0]
+    for row in rows:
+        for term, weight in row.items():
+            cols.append(vocabulary.setdefault(term, len(vocabulary)))
+            data.append(weight)
+        ptr.append(len(cols))
+    return data, cols, ptr
 
 
 def new_story_id(day: str, cluster: Cluster) -> str:
