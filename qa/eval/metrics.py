@@ -66,3 +66,59 @@ def token_f1(prediction: str, golds: Sequence[str]) -> float:
 def contains_answer(prediction: str, golds: Sequence[str]) -> bool:
     norm = normalize_answer(prediction)
     return any(normalize_answer(g) and normalize_answer(g) in norm for g in golds)
+
+
+# Clustering metrics: `gold` and `pred` give one label per item (any hashable labels).
+
+def _contingency(gold: Sequence[object], pred: Sequence[object]) -> Counter[tuple[object, object]]:
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predicted")
+    return Counter(zip(gold, pred, strict=True))
+
+
+def _pairs(n: int) -> float:
+    return n * (n - 1) / 2
+
+
+def adjusted_rand_index(gold: Sequence[object], pred: Sequence[object]) -> float:
+    """Hubert and Arabie's ARI: pair agreement corrected for chance (1 = same partition, about
+    0 = chance). Two partitions with no pair structure to compare (both all-singletons, or both
+    one cluster) score 1.0 when equal, as scikit-learn does."""
+    cells = _contingency(gold, pred)
+    n = len(gold)
+    both = sum(_pairs(c) for c in cells.values())
+    in_gold = sum(_pairs(c) for c in Counter(gold).values())
+    in_pred = sum(_pairs(c) for c in Counter(pred).values())
+    total = _pairs(n)
+    expected = in_gold * in_pred / total if total else 0.0
+    best = (in_gold + in_pred) / 2
+    if best == expected:
+        return 1.0 if both == best else 0.0
+    return (both - expected) / (best - expected)
+
+
+def bcubed_f1(gold: Sequence[object], pred: Sequence[object]) -> tuple[float, float, float]:
+    """B-cubed (Bagga and Baldwin 1998): per item, the share of its predicted cluster that shares
+    its gold label (precision) and the share of its gold cluster it was put with (recall),
+    averaged over items; returns (precision, recall, F1 of the two averages)."""
+    cells = _contingency(gold, pred)
+    n = len(gold)
+    if not n:
+        return 0.0, 0.0, 0.0
+    gold_sizes, pred_sizes = Counter(gold), Counter(pred)
+    # every item in cell (g, p) sees the same overlap, so sum per cell
+    precision = sum(c * c / pred_sizes[p] for (_, p), c in cells.items()) / n
+    recall = sum(c * c / gold_sizes[g] for (g, _), c in cells.items()) / n
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def purity(gold: Sequence[object], pred: Sequence[object]) -> float:
+    """Share of items whose predicted cluster's majority gold label is their own."""
+    cells = _contingency(gold, pred)
+    if not gold:
+        return 0.0
+    majority: dict[object, int] = {}
+    for (_, p), c in cells.items():
+        majority[p] = max(majority.get(p, 0), c)
+    return sum(majority.values()) / len(gold)
