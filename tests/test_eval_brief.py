@@ -114,7 +114,7 @@ def test_replay_links_the_continuing_story(qa_env: dict[str, str], dataset: Path
     assert linking["right"] == 1 and linking["wrong"] == 0 and linking["missed"] == 0
     assert linking["right_pct"] == 100.0 and linking["wrong_pct"] == 0.0
     assert replay["timelines"]["pairs"]["scored"] == 2
-    assert set(replay["timelines"]["rouge"]) == {"ours", "first3"}
+    assert set(replay["timelines"]["rouge"]) == {"ours", "top", "first3"}
     # a kept store replays again from no memory and embeds nothing twice
     again = run(qa_env, *args)
     assert again["replay"]["linking"] == linking and again["speed"]["embedded"] == 0

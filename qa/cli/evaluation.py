@@ -219,7 +219,8 @@ def render_brief_report(report: dict[str, Any]) -> None:
                                 f"{r['lookback_days']}: {link['continuing']} continuing "
                                 f"stories, linked right {link['right_pct']}%, missed "
                                 f"{link['missed_pct']}%; wrongly linked {link['wrong']} of "
-                                f"{link['linked']} linked ({link['wrong_pct']}%)"))
+                                f"{link['linked']} linked ({link['wrong_pct']}%); a day's "
+                                f"gold story linked {link['story_days_linked_pct']}%"))
         if "timelines" in r:
             pairs = r["timelines"]["pairs"]
             _rouge_table(f"vs timelines ({pairs['scored']} story-days, {pairs['empty']} with "
@@ -233,7 +234,8 @@ def render_brief_report(report: dict[str, Any]) -> None:
 def _rouge_table(title: str, rows: dict[str, dict[str, float]]) -> None:
     table = Table("system", "n", "ROUGE-1", "ROUGE-2", "ROUGE-L", "words", box=None,
                   header_style="bold", title=title, title_justify="left")
-    names = {"ours": "ours (extractive)", "first3": "First-3", "model": "model-written"}
+    names = {"ours": "ours (extractive)", "first3": "First-3", "model": "model-written",
+             "top": "ours, top story only"}
     for system, row in rows.items():
         base, _, cut = system.partition("@")
         label = names.get(base, base) + (f" @{cut} words" if cut else "")

@@ -15,15 +15,20 @@ listed as "also": each has the id the briefing gave it):
 - right: linked to an earlier story of its own label; wrong: linked to one of another label;
   missed: continuing and not linked.
 `right_pct` = right / continuing; `wrong_pct` = wrong / linked (every linked story, continuing
-or not: a fresh story glued to an old one counts). Each earlier story continues into at most one
-of a day's clusters, so a day whose articles of one gold story form two clusters has one missed.
+or not: a fresh story glued to an old one counts). `story_days_linked_pct`: of the (day, gold
+story) pairs that continue, the share where at least one of the day's stories of it is linked
+right (where the gold story is a whole topic, as in Timeline17, a day holds several of ours).
+Each earlier story continues into at most one of a day's clusters, so a day whose articles of
+one gold story form two clusters has one missed.
 
 Timelines (`--timelines`, the format of Timeline17's timelines.jsonl: `story`, `source`, `date`,
 `summary`): for each (story, date) that has entries and articles that day, the briefing's text
-about that story (the sentences of its written stories of that label, in rank order) and the
-First-3 baseline (the first three sentences of that day's first article of that story: earliest
-published, then dataset order) are scored against the entries; with several outlets' entries for
-one (story, date), each ROUGE metric takes its best entry (as rouge-score's `score_multi`).
+about that story (`ours`: the sentences of all its written stories of that label, in rank order;
+`top`: those of the best-ranked one only, 1-3 sentences, since a topic-level gold story such as
+Timeline17's is several of a day's stories at once) and the First-3 baseline (the first three
+sentences of that day's first article of that story: earliest published, then dataset order) are
+scored against the entries; with several outlets' entries for one (story, date), each ROUGE metric
+takes its best entry (as rouge-score's `score_multi`).
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ class LinkCounts:
     right: int = 0
     wrong: int = 0
     missed: int = 0
+    # per (day, gold story) continuing: is at least one of that day's stories of it linked right?
+    story_days: int = 0
+    story_days_linked: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         def pct(part: int, whole: int) -> float | None:
@@ -65,7 +73,8 @@ class LinkCounts:
 
         return {**asdict(self), "right_pct": pct(self.right, self.continuing),
                 "wrong_pct": pct(self.wrong, self.linked),
-                "missed_pct": pct(self.missed, self.continuing)}
+                "missed_pct": pct(self.missed, self.continuing),
+                "story_days_linked_pct": pct(self.story_days_linked, self.story_days)}
 
 
 def doc_day(doc: Document) -> dt.date | None:
@@ -158,6 +167,7 @@ def _judge(stories: list[Story], gold: dict[str, str],
                        for d in ids], gold)
 
     earlier = {earlier_label(s) for s in held}
+    continued: dict[str, bool] = {}  # gold story continuing today -> linked right at least once
     for story in stories:
         label = _label(_doc_ids(story), gold)
         if label is None:
@@ -166,14 +176,17 @@ def _judge(stories: list[Story], gold: dict[str, str],
         continuing = label in earlier
         counts.continuing += continuing
         linked = story.status in ("update", "developing")
+        right = linked and earlier_label(story.story_id) == label
+        if continuing:
+            continued[label] = continued.get(label, False) or right
         if linked:
             counts.linked += 1
-            if earlier_label(story.story_id) == label:
-                counts.right += 1
-            else:
-                counts.wrong += 1
+            counts.right += right
+            counts.wrong += not right
         elif continuing:
             counts.missed += 1
+    counts.story_days += len(continued)
+    counts.story_days_linked += sum(continued.values())
 
 
 def _score_day(briefing: Briefing, label: str, docs: list[Document], refs: list[str],
@@ -183,11 +196,13 @@ def _score_day(briefing: Briefing, label: str, docs: list[Document], refs: list[
     mine = [d for d in docs if gold.get(d.doc_id) == label]
     if not mine:
         return  # counted once at the end, as no_articles
-    ours = " ".join(s.text for story in briefing.stories
-                    if _label(_doc_ids(story), gold) == label for s in story.sentences)
+    stories = [story for story in briefing.stories if _label(_doc_ids(story), gold) == label]
+    ours = " ".join(s.text for story in stories for s in story.sentences)
     pairs["scored"] += 1
     pairs["empty"] += not ours
     first = min(enumerate(mine), key=lambda p: (p[1].published_at or dt.datetime.min.replace(
         tzinfo=UTC), p[0]))[1]
     table.add("ours", ours, refs, words)
+    table.add("top", " ".join(s.text for s in stories[0].sentences) if stories else "", refs,
+              words)
     table.add("first3", first_k(first.text, 3), refs, words)
