@@ -90,6 +90,13 @@ class Briefs:
             self.db.execute("UPDATE stories SET first_seen = (SELECT min(day) FROM story_days s "
                             "WHERE s.story_id = stories.story_id)")
 
+    def clear(self) -> None:
+        """Forget every briefing (a replay over a kept store starts from no memory)."""
+        with self.db:
+            self.db.execute("DELETE FROM story_days")
+            self.db.execute("DELETE FROM briefings")
+            self.db.execute("DELETE FROM stories")
+
     # -- reads ---------------------------------------------------------------------------------
     def recent(self, *, since: date, before: date, exclude: str = "") -> list[StoryDay]:
         """What briefings of the days [since, before) said, oldest first (a briefing being

@@ -89,6 +89,19 @@ def gather(index: Index, window: Window, *, sources: Sequence[str] = (),
     if not docs:
         return Gathered([], 0, 0)
     docs.sort(key=lambda d: (window.when(d) or window.since, d.doc_id))
+    clusters, duplicates = group_stories(index, docs, relevance)
+    for cluster in clusters:
+        cluster.score = story_score(cluster, window)
+    clusters.sort(key=lambda c: (-c.score, c.doc_ids[0]))
+    return Gathered(clusters, len(docs), duplicates)
+
+
+def group_stories(index: Index, docs: Sequence[DocInfo],
+                  relevance: dict[str, float] | None = None) -> tuple[list[Cluster], int]:
+    """`docs` (earliest first) -> near-duplicates folded -> stories, unranked; and how many
+    copies were folded. Apart from `gather` so that `qa eval brief` measures this very path on
+    undated story sets, which no window holds."""
+    relevance = relevance or {}
     texts = [index.manifest.doc_text(d.doc_id) for d in docs]
     vectors = _doc_vectors(index, docs)
 
@@ -118,10 +131,7 @@ def gather(index: Index, window: Window, *, sources: Sequence[str] = (),
                if d.doc_id in relevance]
         clusters.append(Cluster(articles, [texts[i] for i in members], _unit_mean(vecs),
                                 relevance=max(rel) if rel else None))
-    for cluster in clusters:
-        cluster.score = story_score(cluster, window)
-    clusters.sort(key=lambda c: (-c.score, c.doc_ids[0]))
-    return Gathered(clusters, len(docs), len(docs) - len(keep))
+    return clusters, len(docs) - len(keep)
 
 
 def story_score(cluster: Cluster, window: Window) -> float:

@@ -1,11 +1,12 @@
-"""`qa eval retrieval` (and `qa eval answer`, added with the LLM answerers)."""
+"""`qa eval retrieval`, `qa eval answer` and `qa eval brief`: each parses its flags, calls one
+function of `qa/eval/` and renders what it returns."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -135,3 +136,109 @@ def eval_answer_cmd(
         return
     for key, value in summary.items():
         out.print(Text.assemble((f"{key:>28}", "bold"), " ", str(value)))
+
+
+@app.command("brief")
+def eval_brief_cmd(
+    dataset: Annotated[Path, typer.Option("--dataset", help="JSONL: id, title, text, date, "
+                                          "source, optional story and summary.")],
+    text_field: Annotated[str | None, typer.Option(
+        "--text-field", help="Field holding the text \\[default: text, else article].")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N records.")] = None,
+    per_day: Annotated[bool, typer.Option("--per-day", help="Cluster each day's articles "
+                                          "apart instead of the whole set at once.")] = False,
+    replay: Annotated[bool, typer.Option("--replay", help="Ingest and brief day by day (UTC); "
+                                         "report cross-day linking.")] = False,
+    timelines: Annotated[Path | None, typer.Option(
+        "--timelines", help="With --replay: JSONL of story, source, date, summary; ROUGE of "
+        "each day's briefing against them.")] = None,
+    words: Annotated[int | None, typer.Option(
+        "--words", help="Also score summaries truncated to N words (ours and First-3).")] = None,
+    max_stories: Annotated[int, typer.Option("--max-stories",
+                                             help="Stories written per replayed day.")] = 10,
+    lookback: Annotated[int, typer.Option("--lookback", help="Days a replayed briefing looks "
+                                          "back for the story it continues.")] = 7,
+    keep_store: Annotated[Path | None, typer.Option(
+        "--keep-store", help="Ingest into (or reuse) this folder instead of a throwaway one.")]
+    = None,
+    generator: GeneratorOpt = None, local_model: LocalModelOpt = None, model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Briefings on real data: story clustering (ARI, B-cubed, purity), summary ROUGE beside
+    First-3, day-by-day memory (linked right / wrongly), speed."""
+    from qa.errors import QAError
+    from qa.eval.briefs import BriefEvalOptions, eval_brief
+    from qa.generators.registry import make_generator
+
+    with errors():
+        if timelines and not replay:
+            raise QAError("--timelines needs --replay", fix="add --replay")
+        settings = settings_for(generator=generator, model=model, base_url=base_url,
+                                local_model=local_model).settings
+        # extractive unless a generator is named: the model's figures sit beside, not instead
+        backend = make_generator(settings) if generator and generator != "extractive" else None
+        options = BriefEvalOptions(text_field=text_field, limit=limit, per_day=per_day,
+                                   replay=replay, timelines=timelines, words=words,
+                                   max_stories=max_stories, lookback_days=lookback,
+                                   keep_store=keep_store)
+        try:
+            with stage_progress() as progress:
+                report = eval_brief(settings, dataset, options, generator=backend,
+                                    progress=progress)
+        finally:
+            if backend is not None:
+                backend.close()
+    if as_json:
+        emit_json(report)
+        return
+    render_brief_report(report)
+
+
+def render_brief_report(report: dict[str, Any]) -> None:
+    out.print(Text.assemble(("dataset ", "bold"), report["dataset"], f"  {report['records']} "
+                            f"records, {report['stories']} stories, {report['summary_records']} "
+                            f"summaries, {report['skipped']} skipped"))
+    if "clustering" in report:
+        c = report["clustering"]
+        out.print(Text.assemble(("clustering", "bold"), " (per day)" if c["per_day"] else "",
+                                f"  ARI {c['ari']:.3f}  B-cubed P/R/F1 {c['bcubed_precision']:.3f}"
+                                f"/{c['bcubed_recall']:.3f}/{c['bcubed_f1']:.3f}  purity "
+                                f"{c['purity']:.3f}  clusters {c['predicted_clusters']} "
+                                f"(gold {c['gold_clusters']})"))
+    if "summaries" in report:
+        s = report["summaries"]
+        _rouge_table(f"summaries ({s['articles']} articles)", s["rouge"])
+        if "model" in s:
+            m = s["model"]
+            out.print(f"model {m['backend']}: {m['dropped']} sentences dropped by the check "
+                      f"({m['dropped_pct']}%), {m['kept']} kept, {m['fallbacks']} fallbacks")
+    if "replay" in report:
+        r, link = report["replay"], report["replay"]["linking"]
+        out.print(Text.assemble(("replay", "bold"), f"  {r['days']} days, lookback "
+                                f"{r['lookback_days']}: {link['continuing']} continuing "
+                                f"stories, linked right {link['right_pct']}%, missed "
+                                f"{link['missed_pct']}%; wrongly linked {link['wrong']} of "
+                                f"{link['linked']} linked ({link['wrong_pct']}%); a day's "
+                                f"gold story linked {link['story_days_linked_pct']}%"))
+        if "timelines" in r:
+            pairs = r["timelines"]["pairs"]
+            _rouge_table(f"vs timelines ({pairs['scored']} story-days, {pairs['empty']} with "
+                         f"nothing written, {pairs['no_articles']} without articles)",
+                         r["timelines"]["rouge"])
+    speed = report["speed"]
+    out.print(Text.assemble(("speed", "bold"), "  " + ", ".join(
+        f"{k} {v}" for k, v in speed.items() if v is not None)))
+
+
+def _rouge_table(title: str, rows: dict[str, dict[str, float]]) -> None:
+    table = Table("system", "n", "ROUGE-1", "ROUGE-2", "ROUGE-L", "words", box=None,
+                  header_style="bold", title=title, title_justify="left")
+    names = {"ours": "ours (extractive)", "first3": "First-3", "model": "model-written",
+             "top": "ours, top story only"}
+    for system, row in rows.items():
+        base, _, cut = system.partition("@")
+        label = names.get(base, base) + (f" @{cut} words" if cut else "")
+        table.add_row(label, str(int(row["n"])), f"{row['rouge1']:.2f}", f"{row['rouge2']:.2f}",
+                      f"{row['rougeL']:.2f}", f"{row['words']:.0f}")
+    out.print(table)
