@@ -151,3 +151,17 @@ def test_a_store_from_a_newer_release_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="newer qa"):
         Manifest(path)
+
+
+def test_one_text_under_two_keys_is_not_relabelled_back_and_forth(tmp_path: Path) -> None:
+    corpus = tmp_path / "wire.jsonl"
+    corpus.write_text('{"id": "1", "title": "First", "text": "Same wire text."}\n'
+                      '{"id": "2", "title": "Second", "text": "Same wire text."}\n')
+    index = open_index(Settings(store=tmp_path / "store"))
+    try:
+        ingest_paths(index, [corpus])
+        again = ingest_paths(index, [corpus])
+        assert (again.updated, again.unchanged) == (0, 2)
+        assert [d.title for d in index.manifest.documents()] == ["First"]
+    finally:
+        index.close()

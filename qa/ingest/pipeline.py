@@ -161,6 +161,9 @@ class Ingestor:
         """Store new metadata of unchanged text (a sidecar added, a date fixed) without
         re-embedding; True when something changed."""
         [info] = self.index.manifest.documents([doc.doc_id])
+        if len(info.keys) > 1:
+            return False  # one text under several keys: the first key's metadata stays (else
+            # each ingest would relabel it back and forth, as Reuters' duplicate stories did)
         now = (doc.title, doc.source, doc.published, doc.published_at, doc.url)
         if now == (info.title, info.source, info.published, info.published_at, info.url):
             return False
