@@ -165,3 +165,18 @@ def test_one_text_under_two_keys_is_not_relabelled_back_and_forth(tmp_path: Path
         assert [d.title for d in index.manifest.documents()] == ["First"]
     finally:
         index.close()
+
+
+def test_a_moved_folder_takes_its_new_sidecar_metadata(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    (old / "a.txt").write_text("Ministers met in Geneva on Tuesday to talk about trade.\n")
+    index = open_index(Settings(store=tmp_path / "store"))
+    try:
+        ingest_paths(index, [old])
+        old.rename(new)
+        (new / "a.meta.toml").write_text('source = "Wire"\n')
+        ingest_paths(index, [new])
+        assert [d.source for d in index.manifest.documents()] == ["Wire"]
+    finally:
+        index.close()

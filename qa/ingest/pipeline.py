@@ -151,6 +151,7 @@ class Ingestor:
                 self._links.append(link)
             else:
                 self._link([link])
+                self._relabel(doc)  # a moved file: its old key is gone, its new metadata wins
             self.report.duplicates += 1
             return
         chunks = chunk_document(doc, size=self.chunking.tokens, overlap=self.chunking.overlap)
@@ -161,9 +162,10 @@ class Ingestor:
         """Store new metadata of unchanged text (a sidecar added, a date fixed) without
         re-embedding; True when something changed."""
         [info] = self.index.manifest.documents([doc.doc_id])
-        if len(info.keys) > 1:
-            return False  # one text under several keys: the first key's metadata stays (else
-            # each ingest would relabel it back and forth, as Reuters' duplicate stories did)
+        if sum(1 for key in info.keys if Path(key.split("#", 1)[0]).exists()) > 1:
+            return False  # one text under several live keys: the first's metadata stays (else
+            # each ingest would relabel it back and forth, as Reuters' duplicate stories did);
+            # keys whose file is gone (a moved folder) do not count
         now = (doc.title, doc.source, doc.published, doc.published_at, doc.url)
         if now == (info.title, info.source, info.published, info.published_at, info.url):
             return False
