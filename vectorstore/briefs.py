@@ -71,6 +71,8 @@ class Briefs:
     def put(self, row: BriefRow, body: str, days: Sequence[StoryDay]) -> None:
         """Store a briefing and what it said per story, replacing a briefing of the same id."""
         with self.db:
+            replaced = [r[0] for r in self.db.execute(
+                "SELECT story_id FROM story_days WHERE brief_id=?", (row.brief_id,))]
             self.db.execute("DELETE FROM briefings WHERE brief_id=?", (row.brief_id,))
             self.db.execute("INSERT INTO briefings VALUES (?,?,?,?,?,?,?,?,?)",
                             (row.brief_id, row.day.isoformat() if row.day else None, row.since,
@@ -87,8 +89,12 @@ class Briefs:
             # stories only the replaced briefing knew are gone with it
             self.db.execute("DELETE FROM stories WHERE story_id NOT IN "
                             "(SELECT story_id FROM story_days)")
-            self.db.execute("UPDATE stories SET first_seen = (SELECT min(day) FROM story_days s "
-                            "WHERE s.story_id = stories.story_id)")
+            # only the stories this briefing (or the one it replaced) touched can have a new
+            # first day
+            touched = {d.story_id for d in days} | set(replaced)
+            self.db.executemany("UPDATE stories SET first_seen = (SELECT min(day) FROM story_days "
+                                "s WHERE s.story_id = stories.story_id) WHERE story_id = ?",
+                                [(story_id,) for story_id in sorted(touched)])
 
     def clear(self) -> None:
         """Forget every briefing (a replay over a kept store starts from no memory)."""
@@ -105,11 +111,6 @@ class Briefs:
             "SELECT * FROM story_days WHERE day >= ? AND day < ? AND brief_id != ? "
             "ORDER BY day, brief_id", (since.isoformat(), before.isoformat(), exclude))
         return [_story_day(r) for r in rows]
-
-    def first_seen(self, story_id: str) -> date | None:
-        row = self.db.execute("SELECT first_seen FROM stories WHERE story_id=?",
-                              (story_id,)).fetchone()
-        return date.fromisoformat(row[0]) if row else None
 
     def briefings(self) -> list[BriefRow]:
         rows = self.db.execute("SELECT brief_id, day, since, until, tz, topic, created_at, "

@@ -73,8 +73,8 @@ def make_briefing(index: Index, generator: Generator | None, window: Window,
     df, ndocs = window_df(clusters)
     terms = [story_terms(c, df, ndocs) for c in clusters]
     links = link(clusters, terms, earlier)
-    embedder = index.embedder if generator is not None and generator.name != "extractive" \
-        else None  # verbatim sentences need no embedding: the overlap check suffices
+    # no generator: extractive, and verbatim sentences need no embedding (overlap suffices)
+    embedder = index.embedder if generator is not None else None
 
     briefing = Briefing(brief_id=brief_id, day=window.day, since=window.since,
                         until=window.until, tz=window.tz_name, stories=[],
@@ -86,14 +86,15 @@ def make_briefing(index: Index, generator: Generator | None, window: Window,
     to_write = min(len(clusters), options.max_stories)
     for cluster, cluster_terms, linked in zip(clusters, terms, links, strict=True):
         story_id = linked or new_story_id(day.isoformat(), cluster)
-        first_seen = index.briefs.first_seen(linked) if linked else day
+        # what earlier briefings said about the story (a re-run of this one left out)
+        before = [d for d in index.briefs.timeline(linked) if d.brief_id != brief_id] \
+            if linked else []
+        first_seen = min((d.day for d in before), default=day)
         story = Story(story_id=story_id, headline=cluster.articles[0].doc.title, sentences=[],
                       articles=cluster.articles, status="update" if linked else "new",
                       first_seen=first_seen, score=round(cluster.score, 4),
                       relevance=cluster.relevance)
         if len(briefing.stories) < options.max_stories:
-            before = [d for d in index.briefs.timeline(linked) if d.brief_id != brief_id] \
-                if linked else []
             old_docs = {i for d in before for i in d.doc_ids} - set(cluster.doc_ids)
             written = write_story(cluster, index.manifest, generator, embedder, options.write,
                                   said=[s for d in before for s in d.sentences],

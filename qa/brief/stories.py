@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -60,8 +61,6 @@ def window_documents(index: Index, window: Window, *, sources: Sequence[str] = (
                      topic: str = "") -> tuple[list[DocInfo], dict[str, float]]:
     """The documents published in the window (about `topic`, if given) and, with a topic, each
     one's relevance (its best chunk's dense cosine)."""
-    from datetime import timedelta
-
     # a document's own date may be a day either side of the user's (time zones)
     first, last = window.first_day - timedelta(days=1), window.last_day + timedelta(days=1)
     docs = [d for d in index.manifest.documents_dated(first, last, sources) if window.holds(d)]

@@ -37,7 +37,7 @@ SAID_OVERLAP = 0.7  # content-word Jaccard at which a sentence repeats an earlie
 @dataclass(frozen=True)
 class WriteOptions:
     max_sentences: int = 3
-    mode: WriteMode = "auto"  # auto: extractive for the extractive backend, else the model
+    mode: WriteMode = "auto"  # auto: the model when there is one (a generator), else extractive
     answer_tokens: int = 200
     temperature: float = 0.0
     prompts_dir: Path | None = None
@@ -66,8 +66,7 @@ def write_story(cluster: Cluster, manifest: Manifest, generator: Generator | Non
     headline = _headline(cluster, candidates)
     if not fresh:  # all said before (a continuing story with nothing new), or nothing usable
         return Written(headline, [], [])
-    if generator is None or options.mode == "extractive" or (
-            options.mode == "auto" and generator.name == "extractive"):
+    if generator is None or options.mode == "extractive":
         return _extractive(headline, fresh, embedder, options.max_sentences)
     written = _model_written(headline, fresh, generator, embedder, options, said)
     if written.sentences:

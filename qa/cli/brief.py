@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -25,6 +26,7 @@ from qa.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from qa.brief.window import Window
     from qa.records import Briefing
 
 app = typer.Typer()
@@ -102,9 +104,10 @@ def brief(
         index = open_index(settings)
         backend = None
         try:
-            if mode != "extractive":
-                from qa.generators.registry import make_generator
+            from qa.generators.registry import choose_backend, make_generator
 
+            # no model configured (the extractive backend) writes extractively, as --mode does
+            if mode != "extractive" and choose_backend(settings)[0] != "extractive":
                 backend = make_generator(settings)
             with stage_progress(quiet=quiet) as progress:
                 briefing = make_briefing(index, backend, window, options,
@@ -121,7 +124,7 @@ def brief(
         write_briefing(briefing, fmt, out_file)
 
 
-def _window_text(window: Any) -> str:
+def _window_text(window: Window) -> str:
     if window.day is not None:
         return str(window.day)
     return f"{window.since.isoformat()} .. {window.until.isoformat()}"
@@ -170,9 +173,7 @@ def briefs_list(as_json: JsonOpt = False) -> None:
         finally:
             index.close()
     if as_json:
-        emit_json([{"brief_id": r.brief_id, "day": r.day, "since": r.since, "until": r.until,
-                    "tz": r.tz, "topic": r.topic, "stories": r.stories,
-                    "created_at": r.created_at} for r in rows])
+        emit_json([asdict(r) for r in rows])
         return
     if not rows:
         out.print("no briefings yet (run `qa brief`)")
