@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from qa.masking import mask_url, mask_urls_in
+
 # What went wrong talking to a service: the request timed out, the connection failed, the
 # server answered an error status, or something else (a broken reply, a missing package).
 Failure = Literal["timeout", "connection", "status", "other"]
@@ -32,6 +34,8 @@ class QAError(Exception):
     exit_code = 1
 
     def __init__(self, message: str, *, fix: str = "") -> None:
+        # Masked here, once: a message may quote an endpoint URL with a password or key in it.
+        message, fix = mask_urls_in(message), mask_urls_in(fix)
         super().__init__(message)
         self.message = message
         self.fix = fix
@@ -70,7 +74,7 @@ class BackendError(QAError):
     def __init__(self, message: str, *, fix: str = "", endpoint: str = "",
                  failure: Failure = "other", status_code: int | None = None) -> None:
         super().__init__(message, fix=fix)
-        self.endpoint = endpoint
+        self.endpoint = mask_url(endpoint) if endpoint else endpoint
         self.failure = failure
         self.status_code = status_code
 

@@ -3,16 +3,59 @@ for saved transcripts, JSON for scripts. Every command and the chat render throu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
 from qa.records import Answer, Chunk, Citation, DocInfo, Passage
 
 UNSUPPORTED_MARK = "⚠"
+
+
+# -- untrusted text -------------------------------------------------------------------------------
+# Titles, sources, file names and passages come from documents: an ESC or a C1 CSI in them would
+# let a file clear the screen, retitle the window or plant an OSC 8 link. Every C0/C1 control but
+# newline and tab is shown as one visible character (C0 and DEL as Unicode control pictures, e.g.
+# ESC as "␛", C1 as "�"), so cited spans, which index the stored text, still line up.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def printable(text: str) -> str:
+    """`text` with no character a terminal would act on (same length: spans stay valid)."""
+    return _CONTROL.sub(_picture, text)
+
+
+class SafeConsole(Console):
+    """A rich Console that passes document text through `printable` at the last step, whatever
+    built the renderable (f-strings, tables, Live): only rich's own styling reaches the terminal."""
+
+    def render(self, renderable: RenderableType,
+               options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control or not _CONTROL.search(segment.text):
+                yield segment
+            else:
+                yield Segment(printable(segment.text), segment.style)
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """JSON for stdout. json.dumps escapes C0 (\\u001b) but leaves DEL and C1 raw: escape them
+    too (same value to a JSON reader)."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False, default=str)
+    return re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _where(passage: Passage) -> tuple[str, str, str]:
@@ -151,7 +194,8 @@ def docs_table(docs: Sequence[DocInfo]) -> Table:
     table = Table("id", "published", "source", "title", "chunks", box=None, header_style="bold")
     for doc in docs:
         table.add_row(doc.doc_id[:12], doc.published.isoformat() if doc.published else "-",
-                      Text(doc.source), Text(doc.title[:70]), str(doc.chunk_count))
+                      Text(printable(doc.source)), Text(printable(doc.title[:70])),
+                      str(doc.chunk_count))  # printable here too: the columns measure it
     return table
 
 

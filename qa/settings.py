@@ -17,6 +17,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from qa.errors import ConfigError
+from qa.masking import mask_secret, mask_urls_in
 
 APP_NAME = "qa"
 ENV_PREFIX = "QA_"
@@ -182,10 +183,6 @@ OPENAI_FALLBACKS = {"base_url": ("OPENAI_BASE_URL", Settings.effective_base_url)
                     "api_key": ("OPENAI_API_KEY", Settings.effective_api_key)}
 
 
-def _mask(secret: str) -> str:
-    return (secret[:3] + "…" + secret[-2:]) if len(secret) > 8 else "****"
-
-
 def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
     """(name, value, origin) rows with secrets masked. A value in use that came from
     OPENAI_BASE_URL / OPENAI_API_KEY is shown with that variable as its origin."""
@@ -200,8 +197,8 @@ def describe(loaded: LoadedSettings) -> list[tuple[str, str, str]]:
                 value = SecretStr(in_use) if name == "api_key" else in_use
                 origin = f"env {variable}"
         if isinstance(value, SecretStr):
-            shown = _mask(value.get_secret_value())
-        else:
-            shown = "" if value is None else str(value)
+            shown = mask_secret(value.get_secret_value())
+        else:  # an endpoint URL may carry a password or a key
+            shown = "" if value is None else mask_urls_in(str(value))
         rows.append((name, shown, origin))
     return rows

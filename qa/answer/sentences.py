@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from qa.cite import terms, vocabulary
+from qa.injection import addresses_reader
 from qa.records import Passage
 from qa.text import split_sentences
 
@@ -59,13 +60,16 @@ class Candidate:
 
 def rank_sentences(question: str, passages: Sequence[Passage]) -> list[Candidate]:
     """Every sentence of the passages, best match for `question` first (idf-weighted share of
-    the question's terms, a bonus for higher-ranked passages and for holding what is asked)."""
+    the question's terms, a bonus for higher-ranked passages and for holding what is asked);
+    sentences that address the reader or the model are left out (qa/injection.py)."""
     wanted = terms(question) - QUESTION_FILLER
     if not passages or not wanted:
         return []
     kind = question_type(question)
+    # Sentences that address the reader or the model (injected instructions) are no answer.
     candidates = [Candidate(number=i, text=p.text[a:b], words=vocabulary(p.text[a:b]))
-                  for i, p in enumerate(passages, 1) for a, b in split_sentences(p.text)]
+                  for i, p in enumerate(passages, 1) for a, b in split_sentences(p.text)
+                  if not addresses_reader(p.text[a:b])]
     idf = {w: math.log(1 + len(candidates) / (1 + sum(w in c.words for c in candidates)))
            for w in wanted}
     total_idf = sum(idf.values())

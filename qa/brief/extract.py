@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.injection import addresses_reader
 from qa.text import content_words, split_sentences
 
 if TYPE_CHECKING:
@@ -146,7 +147,8 @@ def document_frequencies(texts: Iterable[str]) -> Counter[str]:
 
 def is_summary_sentence(sentence: str, params: ExtractParams = DEFAULT) -> bool:
     """Whether a sentence may stand in a summary: not a caption, byline, call to action,
-    question, bare quote or fragment, and of a sentence's length."""
+    question, bare quote or fragment, nor one addressing the reader (an injected instruction),
+    and of a sentence's length."""
     n_words = len(sentence.split())
     if not params.min_words <= n_words <= params.max_words:
         return False
@@ -154,6 +156,8 @@ def is_summary_sentence(sentence: str, params: ExtractParams = DEFAULT) -> bool:
             or _CREDIT.match(sentence)):
         return False
     if not _END.search(sentence):  # a question, a headline, a list item, a cut-off line
+        return False
+    if addresses_reader(sentence):
         return False
     first = next((ch for ch in sentence if ch.isalnum()), "")
     if first.islower():  # a fragment left by a bad split

@@ -132,9 +132,8 @@ def _window_text(window: Window) -> str:
 
 def write_briefing(briefing: Briefing, fmt: str, out_file: Path | None) -> None:
     """Print or write a briefing in a format (atom appends to the feed file)."""
-    import json
-
     from qa.brief.output import append_atom, briefing_html, briefing_json, briefing_markdown
+    from qa.render import json_text
 
     if fmt == "atom":
         assert out_file is not None
@@ -142,7 +141,7 @@ def write_briefing(briefing: Briefing, fmt: str, out_file: Path | None) -> None:
         err.print(Text(f"appended {briefing.brief_id} to {out_file}"))
         return
     if fmt == "json":
-        text = json.dumps(briefing_json(briefing), indent=2, ensure_ascii=False) + "\n"
+        text = json_text(briefing_json(briefing)) + "\n"
     elif fmt == "html":
         text = briefing_html(briefing)
     else:

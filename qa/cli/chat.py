@@ -29,6 +29,7 @@ from qa.cli.common import (
     filters_from,
 )
 from qa.errors import QAError
+from qa.render import SafeConsole
 
 if TYPE_CHECKING:
     from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -133,7 +134,7 @@ def answer_question(session: ChatSession, console: Console, question: str, *, li
 
 # -- without a terminal ----------------------------------------------------------------------------
 def plain_console(*, stderr: bool = False) -> Console:
-    return Console(stderr=stderr, force_terminal=False, color_system=None, highlight=False,
+    return SafeConsole(stderr=stderr, force_terminal=False, color_system=None, highlight=False,
                    soft_wrap=True, emoji=False)
 
 
@@ -173,7 +174,7 @@ def run_tty(session: ChatSession) -> bool:
         history=FileHistory(str(history)), completer=_completer(session), key_bindings=bindings,
         complete_while_typing=True, complete_in_thread=False, multiline=False,
         prompt_continuation=lambda width, _line, _wrap: "." * (width - 1) + " ")
-    console = Console(highlight=False)  # answers wrap at word boundaries
+    console = SafeConsole(highlight=False)  # answers wrap at word boundaries
     # Started in the background (`&`, nohup, many CI runners), a process inherits SIGINT
     # ignored, and Ctrl-C would stop nothing. A chat on a terminal is interactive by definition.
     signal.signal(signal.SIGINT, signal.default_int_handler)

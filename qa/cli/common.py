@@ -3,7 +3,6 @@ stderr and JSON on stdout."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,14 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from qa.errors import QAError
+from qa.render import SafeConsole, json_text
 from qa.settings import LoadedSettings, Settings, load_settings
 
-# Word-wrap for people; never insert line breaks into piped output.
-out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
-err = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
+# Word-wrap for people; never insert line breaks into piped output. SafeConsole: document text
+# (titles, paths, passages) can hold escape sequences, and no printer needs to remember that.
+out = SafeConsole(highlight=False, soft_wrap=not sys.stdout.isatty())
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 # Global flags (set in the callback), merged into the settings of every command.
 _GLOBAL: dict[str, Any] = {}
@@ -109,7 +109,7 @@ def filters_from(since: str | None, until: str | None, sources: list[str] | None
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json_text(data) + "\n")
 
 
 StageProgress = Callable[[str, int, int], None]  # (stage, done, total)

@@ -59,6 +59,7 @@ def docs_show(ref: Annotated[str, typer.Argument(help="Document id (or prefix) o
 @app.command()
 def stats(as_json: JsonOpt = False) -> None:
     """Counts of documents, paths and chunks, and where the index lives."""
+    from qa.masking import mask_url
     from qa.store import open_index
 
     with errors():
@@ -69,7 +70,8 @@ def stats(as_json: JsonOpt = False) -> None:
         data["vectors"] = index.vectors.count()
         data["embedder"] = index.vectors.embedder_name()
         data["store"] = str(settings.store)
-        data["chroma"] = settings.chroma_url or str(settings.store / "chroma")
+        data["chroma"] = mask_url(settings.chroma_url) if settings.chroma_url else \
+            str(settings.store / "chroma")
         index.close()
     if as_json:
         emit_json(data)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from qa.answer.sentences import Candidate, rank_sentences
 from qa.cite import terms
+from qa.injection import addresses_reader
 from qa.refusal import NOT_IN_DOCUMENTS
 from qa.text import split_sentences
 
@@ -79,6 +80,7 @@ def brief_text(passages: Sequence[Passage]) -> str:
             continue
         seen.add(passage.doc.doc_id)
         spans = split_sentences(passage.text)
+        spans = [(a, b) for a, b in spans if not addresses_reader(passage.text[a:b])]
         leads = [passage.text[a:b] for a, b in spans if len(passage.text[a:b].split()) >= 4]
         if leads or spans:
             lead = leads[0] if leads else passage.text[slice(*spans[0])]

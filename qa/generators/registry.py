@@ -19,7 +19,9 @@ def choose_backend(settings: Settings) -> tuple[str, str]:
     if settings.generator != "auto":
         return settings.generator, f"QA_GENERATOR={settings.generator}"
     if settings.effective_base_url():
-        return "openai", f"an endpoint is set ({settings.effective_base_url()})"
+        from qa.masking import mask_url
+
+        return "openai", f"an endpoint is set ({mask_url(settings.effective_base_url() or '')})"
     if settings.effective_api_key():
         return "openai", "an API key is set (QA_API_KEY / OPENAI_API_KEY)"
     if not llama_cpp_installed():
