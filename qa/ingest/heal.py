@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from qa.errors import StoreError
 from qa.ingest.pipeline import _chunk_metadata, embedding_text
-from qa.records import Document, DocInfo
+from qa.records import DocInfo, Document
 from vectorstore.index import Index
 
 REEMBED_BATCH = 4096  # chunks per embedding call, as an ingest flush
