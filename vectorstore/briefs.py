@@ -62,8 +62,10 @@ class BriefRow:
 
 
 class Briefs:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, *, read_only: bool = False) -> None:
         self.db = db
+        if read_only:  # a read-only store is read as it is (no briefing yet: no tables)
+            return
         with db:
             db.executescript(_SCHEMA)
 

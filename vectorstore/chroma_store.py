@@ -181,6 +181,12 @@ class ChunkStore:
         distances = result["distances"][0] if result.get("distances") else []
         return [(cid, 1.0 - float(dist)) for cid, dist in zip(ids, distances, strict=True)]
 
+    def ids(self) -> set[str]:
+        """Every stored chunk id (a scan of the ids alone: run when the counts disagree)."""
+        self._require_open()
+        with _translate(self._where):
+            return set(self._collection.get(include=[])["ids"])
+
     def count(self) -> int:
         self._require_open()
         with _translate(self._where):

@@ -5,16 +5,20 @@ the manifest (`qa docs list`, `qa stats`) stay fast. `qa.store.open_index` build
 settings; this layer takes plain arguments and never reads them.
 
 Layout of `folder`: `chroma/` (embedded Chroma, unless `chroma_url`), `manifest.sqlite3` (with the
-briefings' tables), `bm25/`.
+briefings' tables), `bm25/`. A folder qa may not write is opened read-only (reading commands
+work; writes fail in SQLite). The manifest is the source of truth: an empty or missing one beside
+stored vectors or a keyword index is refused, never taken for a new store.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa.errors import StoreError
 from vectorstore.briefs import Briefs
 from vectorstore.keyword_index import KeywordIndex
 from vectorstore.manifest import Manifest
@@ -28,14 +32,37 @@ DEFAULT_COLLECTION = "qa-chunks"
 
 class Index:
     def __init__(self, folder: Path, make_embedder: Callable[[], Embedder], *,
-                 chroma_url: str | None = None, collection: str = DEFAULT_COLLECTION) -> None:
+                 chroma_url: str | None = None, collection: str = DEFAULT_COLLECTION,
+                 read_only: bool | None = None) -> None:
         self.folder = folder
         self.chroma_url = chroma_url
         self.collection = collection
         self._make_embedder = make_embedder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.manifest = Manifest(folder / "manifest.sqlite3")
+        manifest = folder / "manifest.sqlite3"
+        self.read_only = _read_only(folder, manifest) if read_only is None else read_only
+        if not self.read_only:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the store folder {folder}: "
+                                 f"{exc.strerror or exc}", fix="choose a writable --store or "
+                                 "QA_STORE") from exc
         self.keyword = KeywordIndex(folder / "bm25")
+        self._refuse_a_lost_manifest(manifest)
+        self.manifest = Manifest(manifest, read_only=self.read_only)
+
+    def _refuse_a_lost_manifest(self, manifest: Path) -> None:
+        if manifest.is_file() and manifest.stat().st_size > 0:
+            return
+        left = [part for part, holds in (
+            ("keyword index", self.keyword.stamp() is not None),
+            ("vectors", not self.chroma_url and (self.folder / "chroma" / "chroma.sqlite3")
+             .is_file())) if holds]
+        if left:
+            state = "empty" if manifest.exists() else "missing"
+            raise StoreError(f"{manifest}: the manifest is {state} but the store still holds "
+                             f"{' and '.join(left)}", fix="restore manifest.sqlite3 from a "
+                             "backup, or re-ingest your files into a new --store")
 
     @property
     def vectors_location(self) -> str:
@@ -56,11 +83,15 @@ class Index:
     @cached_property
     def briefs(self) -> Briefs:
         """Briefings remembered, in the manifest's SQLite file."""
-        return Briefs(self.manifest.db)
+        return Briefs(self.manifest.db, read_only=self.read_only)
 
     def rebuild_keyword_index(self) -> int:
+        stamp = self.manifest.keyword_stamp()
         rows = ((cid, text) for cid, _doc, text in self.manifest.iter_chunk_texts())
-        return self.keyword.rebuild(rows)
+        return self.keyword.rebuild(rows, stamp)
+
+    def keyword_is_current(self) -> bool:
+        return self.keyword.stamp() == self.manifest.keyword_stamp()
 
     def forget_doc(self, doc_id: str) -> None:
         """Remove a document's vectors, then its manifest rows (vectors first: a crash in between
@@ -72,3 +103,11 @@ class Index:
         if "vectors" in self.__dict__:  # opened (cached_property); closes HTTP connections
             self.vectors.close()
         self.manifest.close()
+
+
+def _read_only(folder: Path, manifest: Path) -> bool:
+    """True for an existing store this process may not write (a read-only disk, another user's
+    folder); a folder still to be created is not read-only (creating it may fail: one line)."""
+    if manifest.exists():
+        return not (os.access(manifest, os.W_OK) and os.access(folder, os.W_OK))
+    return folder.is_dir() and not os.access(folder, os.W_OK)

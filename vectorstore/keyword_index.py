@@ -4,6 +4,11 @@ Chroma's own hybrid search runs only on distributed/hosted Chroma, so the keywor
 beside it in `<store>/bm25/`. It is rebuilt from the manifest after any ingest or forget that
 changed something (bm25s indexes tens of thousands of chunks in seconds), which keeps it in
 step with the vectors by construction rather than by incremental bookkeeping.
+
+A rebuild writes a new folder beside the old one and renames it into place, so a kill leaves
+the old index whole. Beside the ids it records the manifest's `keyword_stamp` it was built
+from; an index whose stamp differs (a rebuild that died, a folder deleted) is stale and the
+next ingest rebuilds it (`qa/ingest/heal.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 _IDS_FILE = "chunk_ids.json"
+_STAMP_FILE = "manifest_stamp"  # written last: a folder without it was never finished
 
 
 def _stemmer() -> Any:
@@ -46,8 +52,9 @@ class KeywordIndex:
         self._stemmer: Any = None
 
     # -- building ------------------------------------------------------------------------------
-    def rebuild(self, rows: Iterable[tuple[str, str]]) -> int:
-        """Index (chunk_id, text) rows, replacing the index on disk atomically. Returns count."""
+    def rebuild(self, rows: Iterable[tuple[str, str]], stamp: str = "") -> int:
+        """Index (chunk_id, text) rows, replacing the index on disk atomically; `stamp` names
+        the manifest state they came from. Returns the count."""
         import bm25s
 
         pairs = list(rows)
@@ -61,6 +68,7 @@ class KeywordIndex:
             model.index(_tokenize([text for _, text in pairs], self._stemmer), show_progress=False)
             model.save(str(tmp), show_progress=False)
         (tmp / _IDS_FILE).write_text(json.dumps(ids))
+        (tmp / _STAMP_FILE).write_text(stamp)
         old = self.directory.with_name(self.directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.directory.exists():
@@ -70,11 +78,24 @@ class KeywordIndex:
         self._model = None  # reload lazily
         return len(ids)
 
+    def stamp(self) -> str | None:
+        """The manifest stamp this index was built from; None when there is no whole index."""
+        try:
+            return (self._folder() / _STAMP_FILE).read_text()
+        except OSError:
+            return None
+
+    def _folder(self) -> Path:
+        """The index folder; the previous one when a kill fell between the two renames."""
+        old = self.directory.with_name(self.directory.name + ".old")
+        return old if not self.directory.exists() and old.exists() else self.directory
+
     # -- querying ------------------------------------------------------------------------------
     def _load(self) -> bool:
         if self._model is not None:
             return True
-        ids_path = self.directory / _IDS_FILE
+        folder = self._folder()
+        ids_path = folder / _IDS_FILE
         if not ids_path.exists():
             return False
         import bm25s
@@ -83,10 +104,11 @@ class KeywordIndex:
             self._ids = json.loads(ids_path.read_text())
             if not self._ids:
                 return False
-            self._model = bm25s.BM25.load(str(self.directory), show_progress=False)
-        except (OSError, ValueError) as exc:
+            self._model = bm25s.BM25.load(str(folder), show_progress=False)
+        except (OSError, ValueError, TypeError, KeyError) as exc:
             raise StoreError(f"{self.directory}: keyword index unreadable ({exc})",
-                             fix="rebuild it with `qa ingest --reindex`") from exc
+                             fix="rebuild it with `qa ingest --reindex` or `qa doctor "
+                                 "--repair`") from exc
         self._position = {cid: i for i, cid in enumerate(self._ids)}
         self._stemmer = self._stemmer or _stemmer()
         return True

@@ -49,9 +49,21 @@ def date_to_int(value: date | None) -> int:
 
 
 class Manifest:
-    def __init__(self, path: Path) -> None:
+    """`read_only` opens the file with SQLite's `mode=ro` and writes nothing, not even the
+    schema: a store on a read-only disk or another user's store can still be read."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         try:
+            if read_only:
+                if not path.is_file():
+                    raise StoreError(f"{path}: no qa manifest here", fix="check --store or "
+                                     "QA_STORE, or ingest documents first")
+                self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                          timeout=30)
+                self._check_readable()
+                return
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30)
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -61,6 +73,15 @@ class Manifest:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a qa manifest ({exc})",
                              fix="point --store at a qa store or an empty folder") from exc
+
+    def _check_readable(self) -> None:
+        """A read-only store is read as it is: one at another schema cannot be migrated."""
+        row = self.db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        version = int(row[0]) if row else 0
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: read-only store at schema {version}, this qa reads "
+                             f"{SCHEMA_VERSION} and cannot migrate it without writing",
+                             fix="make the store folder writable and run `qa stats` once")
 
     def _migrate(self) -> None:
         """Bring an older store up to SCHEMA_VERSION in place; refuse a newer one."""
@@ -78,6 +99,19 @@ class Manifest:
                 self.db.execute(_MIGRATIONS[version])
                 version += 1
                 self.db.execute("UPDATE meta SET value=? WHERE name='schema'", (str(version),))
+
+    def _bump(self) -> None:
+        """Count a change to the chunks or titles, inside the writing transaction: the keyword
+        index records the count it was built at, so a rebuild that died is seen as stale."""
+        self.db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(name) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def keyword_stamp(self) -> str:
+        """What the keyword index must have been built at to be current: the change count and
+        the chunk count (cheap: one indexed lookup and one count)."""
+        row = self.db.execute("SELECT value FROM meta WHERE name='generation'").fetchone()
+        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return f"{row[0] if row else 0}:{chunks}"
 
     @property
     def schema_version(self) -> int:
@@ -209,6 +243,7 @@ class Manifest:
         """Record documents with their chunks in one transaction (one transaction per document
         cost the Reuters ingest 71 s)."""
         with self.db:
+            self._bump()
             for doc, chunks in items:
                 self.db.execute(
                     "INSERT OR REPLACE INTO documents (doc_id, sha256, title, source, published, "
@@ -229,6 +264,7 @@ class Manifest:
         """A stored document's title, source, dates and url, as `doc` now gives them (its text,
         and so its chunks and vectors' content, unchanged)."""
         with self.db:
+            self._bump()
             self.db.execute(
                 "UPDATE documents SET title=?, source=?, published=?, published_at=?, url=? "
                 "WHERE doc_id=?",
@@ -260,6 +296,7 @@ class Manifest:
 
     def delete_document(self, doc_id: str) -> None:
         with self.db:
+            self._bump()
             self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
 

@@ -40,6 +40,7 @@ class IngestReport:
     chunks: int = 0
     errors: list[LoadError] = field(default_factory=list)
     keyword_chunks: int | None = None  # set when the keyword index was rebuilt on request
+    repaired: list[str] = field(default_factory=list)  # store parts healed (qa/ingest/heal.py)
 
     @property
     def failed(self) -> int:
@@ -55,7 +56,7 @@ class IngestReport:
         line = ", ".join(parts) + f" ({self.chunks} chunks embedded)"
         if self.keyword_chunks is not None:
             line += f"; keyword index rebuilt ({self.keyword_chunks} chunks)"
-        return line
+        return "\n".join([line, *(f"repaired: {done}" for done in self.repaired)])
 
 
 Progress = Callable[[int, int], None]  # (documents done, documents total)
@@ -246,4 +247,8 @@ def ingest_paths(index: Index, paths: Sequence[Path], *, chunking: Chunking = Ch
     ingestor = Ingestor(index, chunking, progress)
     if prune:
         ingestor.prune()
-    return ingestor.run(documents)
+    report = ingestor.run(documents)
+    from qa.ingest.heal import heal  # after the run: its own rebuild may have made all current
+
+    report.repaired = heal(index)
+    return report
