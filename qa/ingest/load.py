@@ -82,8 +82,9 @@ def iter_documents(paths: Sequence[Path], *, include: Sequence[str] = (),
             if resolved in seen:
                 continue
             seen.add(resolved)
-            yield from _load_file(resolved, date=date, source=source, fields=fields,
-                                  max_bytes=max_bytes)
+            # the loader goes by the name given: a link `notes.txt -> notes` is still text
+            yield from _load_file(resolved, LOADERS[item.suffix.lower()], date=date,
+                                  source=source, fields=fields, max_bytes=max_bytes)
 
 
 LOADERS: dict[str, Loader] = {
@@ -103,10 +104,9 @@ LOADERS: dict[str, Loader] = {
 # ---- one file --------------------------------------------------------------------------------
 
 
-def _load_file(path: Path, *, date: dt.date | None, source: str | None, fields: FieldMap,
-               max_bytes: int) -> Iterator[Document | LoadError]:
+def _load_file(path: Path, loader: Loader, *, date: dt.date | None, source: str | None,
+               fields: FieldMap, max_bytes: int) -> Iterator[Document | LoadError]:
     where = str(path)
-    loader = LOADERS[path.suffix.lower()]
     try:
         info = path.stat()
     except OSError as exc:
