@@ -101,6 +101,7 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
                title_field: str, text_field: str, date_field: str, url_field: str, quiet: bool,
                err: Console) -> IngestReport:
     """Ingest with a progress bar on stderr and one line per failed file."""
+    from qa.ingest.formats import DateWarning
     from qa.ingest.load import FieldMap
     from qa.ingest.pipeline import Chunking, ingest_paths
     from qa.store import open_index
@@ -121,5 +122,8 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
         index.close()
     if not quiet:
         for error in report.errors:
-            err.print(Text.assemble(("skipped ", "red"), str(error)), highlight=False)
+            # a DateWarning's document was stored (undated): not "skipped"
+            stored = isinstance(error, DateWarning)
+            label = ("warning ", "yellow") if stored else ("skipped ", "red")
+            err.print(Text.assemble(label, str(error)), highlight=False)
     return report

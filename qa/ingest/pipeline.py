@@ -7,7 +7,7 @@ Chunk ids are derived from content, so re-running after a crash upserts rather t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from qa.errors import LoadError
 from qa.ingest.chunker import chunk_document
+from qa.ingest.formats import DateWarning
 from qa.ingest.load import DEFAULT_MAX_BYTES, FieldMap, iter_documents
 from qa.records import Chunk, Document
 from vectorstore.index import Index
@@ -94,10 +95,15 @@ class Ingestor:
         self._links: list[tuple[str, str, str | None]] = []
         self._changed = False
 
-    def run(self, documents: Sequence[Document | LoadError]) -> IngestReport:
-        total = len(documents)
+    def run(self, documents: Iterable[Document | LoadError],
+            prune_records: bool = False) -> IngestReport:
+        """Store `documents` (consumed lazily: only the flush batch is held). With
+        `prune_records`, forget the records of each corpus loaded here that it no longer holds."""
+        corpora = _CorpusKeys()
+        total = len(documents) if isinstance(documents, Sequence) else 0
         try:
             for done, item in enumerate(documents, 1):
+                corpora.note(item)
                 if isinstance(item, LoadError):
                     self.report.errors.append(item)
                 else:
@@ -107,6 +113,10 @@ class Ingestor:
                 if self.progress:
                     self.progress(done, total)
             self._flush()
+            if prune_records:
+                for key in corpora.gone(self.index.manifest.keys()):
+                    self._unlink(key)
+                    self.report.pruned += 1
         finally:
             # Runs on Ctrl-C too: what was stored is searchable by keyword as well.
             if self._changed:
@@ -216,6 +226,33 @@ class Ingestor:
             self.index.forget_doc(doc_id)
 
 
+class _CorpusKeys:
+    """The record keys each corpus file gave in this run, to forget the ones it dropped. A corpus
+    with a broken record is left alone: the broken line may be a record still meant to be kept
+    (its id unreadable), and forgetting it would lose what is stored."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, set[str]] = {}  # corpus path -> record keys loaded
+        self.broken: set[str] = set()  # error paths ("path:line") of this run
+
+    def note(self, item: Document | LoadError) -> None:
+        if isinstance(item, DateWarning):
+            return  # stored, undated
+        if isinstance(item, LoadError):
+            self.broken.add(item.path.rsplit(":", 1)[0])
+        elif "#" in item.key:
+            self.keys.setdefault(item.key.split("#", 1)[0], set()).add(item.key)
+
+    def gone(self, stored: Iterable[str]) -> list[str]:
+        out = []
+        for key in stored:
+            path = key.split("#", 1)[0]
+            if "#" in key and path in self.keys and path not in self.broken \
+                    and key not in self.keys[path]:
+                out.append(key)
+        return out
+
+
 def embedding_text(doc: Document, chunk: Chunk) -> str:
     """What the dense model sees: the chunk, headed by its document's title (a later chunk alone
     often lacks the subject; "title. text" is what scored best on SciFact, see OFFLINE.md)."""
@@ -244,4 +281,4 @@ def ingest_paths(index: Index, paths: Sequence[Path], *, chunking: Chunking = Ch
     ingestor = Ingestor(index, chunking, progress)
     if prune:
         ingestor.prune()
-    return ingestor.run(documents)
+    return ingestor.run(documents, prune_records=prune)
