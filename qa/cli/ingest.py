@@ -115,7 +115,9 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
                                   max_bytes=int(settings.max_file_mb * 2**20),
                                   include=include, exclude=exclude,
                                   default_date=default_date, source=source, fields=fields,
-                                  prune=prune, progress=lambda d, t: progress("ingesting", d, t))
+                                  prune=prune, progress=lambda d, t: progress("ingesting", d, t),
+                                  part_progress=lambda name, d, t: progress(f"embedding {name}",
+                                                                            d, t))
         if reindex:
             report.keyword_chunks = index.rebuild_keyword_index()
     finally:
