@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -36,28 +37,36 @@ STOPWORDS = frozenset(
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences in `text`, whitespace trimmed, in order."""
-    spans: list[tuple[int, int]] = []
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[tuple[int, int]]:
+    """`split_sentences`, lazily: the chunker walks a 500 MB file without a list of its
+    sentences (millions of tuples)."""
     start = 0
     for match in _SENTENCE_END.finditer(text):
         cut = match.start() + len(match.group("close") or "")
-        before = text[start:cut].rstrip()
+        # the last word before the cut, without copying everything since `start`
+        before = text[max(start, cut - 64):cut].rstrip()
         last_word = before.rsplit(None, 1)[-1].lower().rstrip(".") if before.split() else ""
         if "\n" not in match.group(0):
             if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
                 continue  # "Mr. Smith", "U.S. officials", initials: not a sentence end
-        _append_span(text, start, cut, spans)
+        span = _trimmed(text, start, cut)
+        if span:
+            yield span
         start = match.end()
-    _append_span(text, start, len(text), spans)
-    return spans
+    span = _trimmed(text, start, len(text))
+    if span:
+        yield span
 
 
-def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if end > start:
-        spans.append((start, end))
+    return (start, end) if end > start else None
 
 
 def words(text: str) -> list[str]:

@@ -101,6 +101,7 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
                title_field: str, text_field: str, date_field: str, url_field: str, quiet: bool,
                err: Console) -> IngestReport:
     """Ingest with a progress bar on stderr and one line per failed file."""
+    from qa.ingest.formats import DateWarning
     from qa.ingest.load import FieldMap
     from qa.ingest.pipeline import Chunking, ingest_paths
     from qa.store import open_index
@@ -114,12 +115,17 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
                                   max_bytes=int(settings.max_file_mb * 2**20),
                                   include=include, exclude=exclude,
                                   default_date=default_date, source=source, fields=fields,
-                                  prune=prune, progress=lambda d, t: progress("ingesting", d, t))
+                                  prune=prune, progress=lambda d, t: progress("ingesting", d, t),
+                                  part_progress=lambda name, d, t: progress(f"embedding {name}",
+                                                                            d, t))
         if reindex:
             report.keyword_chunks = index.rebuild_keyword_index()
     finally:
         index.close()
     if not quiet:
         for error in report.errors:
-            err.print(Text.assemble(("skipped ", "red"), str(error)), highlight=False)
+            # a DateWarning's document was stored (undated): not "skipped"
+            stored = isinstance(error, DateWarning)
+            label = ("warning ", "yellow") if stored else ("skipped ", "red")
+            err.print(Text.assemble(label, str(error)), highlight=False)
     return report

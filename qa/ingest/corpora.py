@@ -1,14 +1,22 @@
 """Corpus files, one record one document: JSON Lines and CSV, with per-record errors.
 
 Which field holds what is a `FieldMap` (`--text-field`, `--id-field`, ...). A record without text,
-a duplicate id or a broken line is one `LoadError` naming the file and line; the rest load.
+a duplicate id or a broken line is one `LoadError` naming the file and line; the rest load. A
+date that is not one is a `DateWarning`: the record is stored undated.
+
+CSV and unclosed quotes: the csv module, lenient by default, lets a stray `"` open a field that
+swallows every following row. Rows are read strictly; a record over several lines that breaks
+the strict rules (a quote closes and text follows, or the file ends inside the quote) is an
+unclosed quote: one error for its first line, and reading restarts on the line after it, so the
+rows it swallowed load. A one-line record with a stray quote is read leniently, as before; a
+quoted field over several lines that closes properly is a real multi-line field.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 from qa.errors import LoadError
@@ -16,6 +24,7 @@ from qa.ingest.formats import (
     TITLE_CHARS,
     Draft,
     Source,
+    date_warning,
     first_line,
     normalise,
     parse_date,
@@ -39,6 +48,16 @@ class _Records:
         self.src = src
         self.fields = src.fields
         self.seen: dict[str, int] = {}  # record id -> line
+
+    def drafts(self, record: dict[str, object], line: int) -> Iterator[Draft | LoadError]:
+        """The record's Draft (or its error), then a warning if its date is not a date."""
+        draft = self.draft(record, line)
+        yield draft
+        if isinstance(draft, Draft):
+            warning = date_warning(f"{self.src.path}:{line}", f"field {self.fields.date!r}",
+                                   record.get(self.fields.date))
+            if warning:
+                yield warning
 
     def draft(self, record: dict[str, object], line: int) -> Draft | LoadError:
         fields, where = self.fields, f"{self.src.path}:{line}"
@@ -87,31 +106,56 @@ def load_jsonl(src: Source) -> Iterator[Draft | LoadError]:
         if not found_text_field and src.fields.text not in record:
             raise records.missing_field(record)  # first record: the field map is wrong
         found_text_field = True
-        yield records.draft(record, line)
+        yield from records.drafts(record, line)
 
 
 def load_csv(src: Source) -> Iterator[Draft | LoadError]:
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # article bodies can be long
-    reader = csv.reader(io.StringIO(src.text(), newline=""))
+    rows = _csv_rows(src)
     try:
-        header = [name.strip() for name in next(reader)]
+        first = next(rows)
     except StopIteration:
         raise LoadError(str(src.path), "empty file", fix="add text or exclude it") from None
-    except csv.Error as exc:
-        raise LoadError(str(src.path), f"bad CSV header ({exc})",
-                        fix="fix the first line") from None
+    if isinstance(first, LoadError):
+        raise LoadError(str(src.path), f"bad CSV header ({first.reason})",
+                        fix="fix the first line")
+    header = [name.strip() for name in first[1]]
     records = _Records(src)
     if src.fields.text not in header:
         raise records.missing_field(header)
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield LoadError(f"{src.path}:{line}", f"bad CSV row ({exc})", fix="fix the row")
+    for item in rows:
+        if isinstance(item, LoadError):
+            yield item
             continue
-        if not any(cell.strip() for cell in row):
-            continue
-        yield records.draft(dict(zip(header, row, strict=False)), line)
+        line, row = item
+        if any(cell.strip() for cell in row):
+            yield from records.drafts(dict(zip(header, row, strict=False)), line)
+
+
+_LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")  # physical lines, ends kept (csv wants them)
+
+
+def _csv_rows(src: Source) -> Iterator[tuple[int, list[str]] | LoadError]:
+    """(first line, cells) per CSV record, or an error per broken one (see the module doc)."""
+    lines = _LINES.findall(src.text())
+    start = 0  # index of the line the current reader began on
+    while start < len(lines):
+        reader = csv.reader((lines[k] for k in range(start, len(lines))), strict=True)
+        while True:
+            first = start + reader.line_num  # index of the record's first line
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                if start + reader.line_num - first > 1 or first + 1 == len(lines) and \
+                        lines[first].count('"') % 2:
+                    yield LoadError(f"{src.path}:{first + 1}", "unclosed quote (the field ran "
+                                    f"on over the next rows: {exc})",
+                                    fix="close the quote or double it (\"\")")
+                else:
+                    yield first + 1, next(csv.reader([lines[first]]))  # one line: lenient
+                start = first + 1
+                break
+            yield first + 1, row
+    return

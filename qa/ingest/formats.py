@@ -96,6 +96,22 @@ def first_line(text: str) -> str:
 
 # ---- dates -----------------------------------------------------------------------------------
 
+
+class DateWarning(LoadError):
+    """A date that is not one ("2023-02-30", "yesterday"): the document is stored undated and
+    the line is printed; it still counts as failed, so the exit code says something was wrong."""
+
+    def __init__(self, where: str, name: str, value: object) -> None:
+        super().__init__(where, f"{name} {str(value)!r} is not a date; stored undated",
+                         fix="write it as 2023-12-06 or 2023-12-06T08:00:00+08:00")
+
+
+def date_warning(where: str, name: str, value: object) -> DateWarning | None:
+    """A `DateWarning` when `value` is given but is not a date, else None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return None if parse_date(value) is not None else DateWarning(where, name, value)
+
 _DATE_FORMATS = (
     "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y", "%d %b, %Y",
     "%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S", "%d-%b-%Y", "%d-%b-%y",
@@ -207,14 +223,18 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
     return meta, text[match.end():].lstrip("\n")
 
 
-def load_md(src: Source) -> Iterator[Draft]:
+def load_md(src: Source) -> Iterator[Draft | LoadError]:
     meta, body = front_matter(normalise(src.text()))
     heading = _HEADING.search(body)
     title = meta.get("title") or (heading.group(1) if heading else "") or first_line(body)
-    when = meta.get("date") or meta.get("published")
+    name = "date" if meta.get("date") else "published"
+    when = meta.get(name)
     yield Draft(body, title=title[:TITLE_CHARS], published=parse_date(when),
                 published_at=parse_timestamp(when), source=meta.get("source", ""),
                 url=meta.get("url", ""))
+    warning = date_warning(str(src.path), f"front matter {name!r}", when)
+    if warning:
+        yield warning
 
 
 # ---- HTML ------------------------------------------------------------------------------------

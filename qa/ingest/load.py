@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 import stat
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from qa.errors import LoadError
@@ -64,26 +64,34 @@ def supported_suffixes() -> list[str]:
 def iter_documents(paths: Sequence[Path], *, include: Sequence[str] = (),
                    exclude: Sequence[str] = (), date: dt.date | None = None,
                    source: str | None = None, fields: FieldMap = _DEFAULT_FIELDS,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Document | LoadError]:
+                   max_bytes: int = DEFAULT_MAX_BYTES,
+                   on_file: Callable[[], None] | None = None) -> Iterator[Document | LoadError]:
     """Documents from files and folders (recursively), in a stable order, one error per bad input.
 
     `include`/`exclude` are glob patterns matched against a file's path relative to the folder
     given and against its name; an excluded folder is not entered. Hidden files and folders are
     skipped, and so are files of unknown type inside folders; a file named explicitly with an
-    unknown suffix is an error. The same file reached twice is loaded once.
+    unknown suffix is an error. The same file reached twice is loaded once. `on_file` is
+    called as each path found is done with (for progress; see `count_files`).
     """
     seen: set[Path] = set()
     for given in paths:
         for item in expand(Path(given), include, exclude, LOADERS):
             if isinstance(item, LoadError):
                 yield item
-                continue
-            resolved = item.resolve()
-            if resolved in seen:
-                continue
-            seen.add(resolved)
-            yield from _load_file(resolved, date=date, source=source, fields=fields,
-                                  max_bytes=max_bytes)
+            elif (resolved := item.resolve()) not in seen:
+                seen.add(resolved)
+                # the loader goes by the name given: a link `notes.txt -> notes` is still text
+                yield from _load_file(resolved, LOADERS[item.suffix.lower()], date=date,
+                                      source=source, fields=fields, max_bytes=max_bytes)
+            if on_file:
+                on_file()
+
+
+def count_files(paths: Sequence[Path], *, include: Sequence[str] = (),
+                exclude: Sequence[str] = ()) -> int:
+    """How many paths `iter_documents` will go through: a walk, no file read."""
+    return sum(1 for given in paths for _ in expand(Path(given), include, exclude, LOADERS))
 
 
 LOADERS: dict[str, Loader] = {
@@ -103,10 +111,9 @@ LOADERS: dict[str, Loader] = {
 # ---- one file --------------------------------------------------------------------------------
 
 
-def _load_file(path: Path, *, date: dt.date | None, source: str | None, fields: FieldMap,
-               max_bytes: int) -> Iterator[Document | LoadError]:
+def _load_file(path: Path, loader: Loader, *, date: dt.date | None, source: str | None,
+               fields: FieldMap, max_bytes: int) -> Iterator[Document | LoadError]:
     where = str(path)
-    loader = LOADERS[path.suffix.lower()]
     try:
         info = path.stat()
     except OSError as exc:
@@ -132,7 +139,13 @@ def _load_file(path: Path, *, date: dt.date | None, source: str | None, fields: 
         yield sidecar
         sidecar = None
     try:
-        for item in loader(Source(path, data, fields)):
+        items: Iterable[Draft | LoadError] = loader(Source(path, data, fields))
+        if loader in _ONE_DOCUMENT_LOADERS:
+            # drop the file's bytes before its document is chunked and embedded (a loader
+            # suspended at its yield would keep them: 500 MB more at the peak)
+            items = list(items)
+            del data
+        for item in items:
             if isinstance(item, LoadError):
                 yield item
             else:

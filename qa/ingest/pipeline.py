@@ -7,15 +7,16 @@ Chunk ids are derived from content, so re-running after a crash upserts rather t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import LoadError
-from qa.ingest.chunker import chunk_document
-from qa.ingest.load import DEFAULT_MAX_BYTES, FieldMap, iter_documents
+from qa.ingest.chunker import iter_chunks
+from qa.ingest.formats import DateWarning
+from qa.ingest.load import DEFAULT_MAX_BYTES, FieldMap, count_files, iter_documents
 from qa.records import Chunk, Document
 from vectorstore.index import Index
 from vectorstore.manifest import date_to_int
@@ -60,6 +61,7 @@ class IngestReport:
 
 
 Progress = Callable[[int, int], None]  # (documents done, documents total)
+PartProgress = Callable[[str, int, int], None]  # (file name, characters done, characters)
 
 
 @dataclass
@@ -67,6 +69,13 @@ class _Pending:
     doc: Document
     chunks: list[Chunk]
     replaces: str | None  # doc_id previously stored under doc.key
+    embedded: int = 0  # chunks[:embedded] are stored in the vector store
+    chunked: bool = False  # all chunks are in `chunks`
+
+
+# A document longer than this reports progress per flushed batch of its chunks, in characters
+# (a 50 MB file is minutes of embedding: without it the bar sat still).
+PART_PROGRESS_CHARS = 4 * 2**20
 
 
 @dataclass(frozen=True)
@@ -84,10 +93,12 @@ class Chunking:
 
 class Ingestor:
     def __init__(self, index: Index, chunking: Chunking = Chunking(),
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None,
+                 part_progress: PartProgress | None = None) -> None:
         self.index = index
         self.chunking = chunking
         self.progress = progress
+        self.part_progress = part_progress
         self.report = IngestReport()
         self._pending: dict[str, _Pending] = {}  # by doc_id: a duplicate is one lookup
         self._pending_chunks = 0
@@ -95,10 +106,15 @@ class Ingestor:
         self._links: list[tuple[str, str, str | None]] = []
         self._changed = False
 
-    def run(self, documents: Sequence[Document | LoadError]) -> IngestReport:
-        total = len(documents)
+    def run(self, documents: Iterable[Document | LoadError],
+            prune_records: bool = False) -> IngestReport:
+        """Store `documents` (consumed lazily: only the flush batch is held). With
+        `prune_records`, forget the records of each corpus loaded here that it no longer holds."""
+        corpora = _CorpusKeys()
+        total = len(documents) if isinstance(documents, Sequence) else 0
         try:
             for done, item in enumerate(documents, 1):
+                corpora.note(item)
                 if isinstance(item, LoadError):
                     self.report.errors.append(item)
                 else:
@@ -108,6 +124,10 @@ class Ingestor:
                 if self.progress:
                     self.progress(done, total)
             self._flush()
+            if prune_records:
+                for key in corpora.gone(self.index.manifest.keys()):
+                    self._unlink(key)
+                    self.report.pruned += 1
         finally:
             # Runs on Ctrl-C too: what was stored is searchable by keyword as well.
             if self._changed:
@@ -155,9 +175,20 @@ class Ingestor:
                 self._relabel(doc)  # a moved file: its old key is gone, its new metadata wins
             self.report.duplicates += 1
             return
-        chunks = chunk_document(doc, size=self.chunking.tokens, overlap=self.chunking.overlap)
-        self._pending[doc.doc_id] = _Pending(doc, chunks, stored[0] if stored else None)
-        self._pending_chunks += len(chunks)
+        pending = _Pending(doc, [], stored[0] if stored else None)
+        self._pending[doc.doc_id] = pending
+        # Chunked lazily, and a big document's vectors flushed as its chunks accumulate, so an
+        # embedding call never holds more than FLUSH_CHUNKS texts. Its manifest entry is written
+        # once all its chunks are stored: an interrupted run leaves vectors that the next run
+        # upserts (chunk ids come from content), never a document with half its chunks.
+        for chunk in iter_chunks(doc, size=self.chunking.tokens, overlap=self.chunking.overlap):
+            pending.chunks.append(chunk)
+            self._pending_chunks += 1
+            if self._pending_chunks >= FLUSH_CHUNKS:
+                self._embed_pending()
+                if self.part_progress and len(doc.text) > PART_PROGRESS_CHARS:
+                    self.part_progress(Path(doc.key).name, chunk.end, len(doc.text))
+        pending.chunked = True
 
     def _relabel(self, doc: Document) -> bool:
         """Store new metadata of unchanged text (a sidecar added, a date fixed) without
@@ -177,17 +208,27 @@ class Ingestor:
         self._changed = True  # the keyword index holds titles
         return True
 
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        batch, self._pending, self._pending_chunks = list(self._pending.values()), {}, 0
-        chunks = [c for p in batch for c in p.chunks]
+    def _embed_pending(self) -> None:
+        """Embed and store the vectors of every pending chunk not stored yet."""
+        todo = [(p.doc, p.chunks[p.embedded:]) for p in self._pending.values()]
+        chunks = [(doc, c) for doc, cs in todo for c in cs]
         if chunks:
-            docs = {p.doc.doc_id: p.doc for p in batch}
-            vectors = self.index.embedder.embed([embedding_text(docs[c.doc_id], c) for c in chunks])
-            metadatas = [_chunk_metadata(docs[c.doc_id], c) for c in chunks]
-            self.index.vectors.add([c.chunk_id for c in chunks], vectors,
-                                   [c.text for c in chunks], metadatas)
+            vectors = self.index.embedder.embed([embedding_text(d, c) for d, c in chunks])
+            self.index.vectors.add([c.chunk_id for _, c in chunks], vectors,
+                                   [c.text for _, c in chunks],
+                                   [_chunk_metadata(d, c) for d, c in chunks])
+            self._changed = True
+        for p in self._pending.values():
+            p.embedded = len(p.chunks)
+        self._pending_chunks = 0
+
+    def _flush(self) -> None:
+        self._embed_pending()
+        batch = [p for p in self._pending.values() if p.chunked]
+        if not batch:
+            return
+        for item in batch:
+            del self._pending[item.doc.doc_id]
         self._changed = True
         self.index.manifest.put_documents([(item.doc, item.chunks) for item in batch])
         links, self._links = self._links, []
@@ -219,6 +260,33 @@ class Ingestor:
             self.index.forget_doc(doc_id)
 
 
+class _CorpusKeys:
+    """The record keys each corpus file gave in this run, to forget the ones it dropped. A corpus
+    with a broken record is left alone: the broken line may be a record still meant to be kept
+    (its id unreadable), and forgetting it would lose what is stored."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, set[str]] = {}  # corpus path -> record keys loaded
+        self.broken: set[str] = set()  # error paths ("path:line") of this run
+
+    def note(self, item: Document | LoadError) -> None:
+        if isinstance(item, DateWarning):
+            return  # stored, undated
+        if isinstance(item, LoadError):
+            self.broken.add(item.path.rsplit(":", 1)[0])
+        elif "#" in item.key:
+            self.keys.setdefault(item.key.split("#", 1)[0], set()).add(item.key)
+
+    def gone(self, stored: Iterable[str]) -> list[str]:
+        out = []
+        for key in stored:
+            path = key.split("#", 1)[0]
+            if "#" in key and path in self.keys and path not in self.broken \
+                    and key not in self.keys[path]:
+                out.append(key)
+        return out
+
+
 def embedding_text(doc: Document, chunk: Chunk) -> str:
     """What the dense model sees: the chunk, headed by its document's title (a later chunk alone
     often lacks the subject; "title. text" is what scored best on SciFact, see OFFLINE.md)."""
@@ -239,15 +307,28 @@ def ingest_paths(index: Index, paths: Sequence[Path], *, chunking: Chunking = Ch
                  max_bytes: int = DEFAULT_MAX_BYTES, include: Sequence[str] = (),
                  exclude: Sequence[str] = (), default_date: date | None = None,
                  source: str | None = None, fields: FieldMap | None = None, prune: bool = False,
-                 progress: Progress | None = None) -> IngestReport:
-    """Load `paths`, skip what is stored unchanged, chunk, embed and store the rest."""
-    documents = list(iter_documents(paths, include=include, exclude=exclude, date=default_date,
-                                    source=source, fields=fields or FieldMap(),
-                                    max_bytes=max_bytes))
-    ingestor = Ingestor(index, chunking, progress)
+                 progress: Progress | None = None,
+                 part_progress: PartProgress | None = None) -> IngestReport:
+    """Load `paths`, skip what is stored unchanged, chunk, embed and store the rest.
+
+    Documents stream from the loaders (a list of them held every file's text at once);
+    `progress` counts files, from a walk that reads none of them first."""
+    total = count_files(paths, include=include, exclude=exclude) if progress else 0
+    done = 0
+
+    def file_done() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(min(done, total), total)
+
+    documents = iter_documents(paths, include=include, exclude=exclude, date=default_date,
+                               source=source, fields=fields or FieldMap(), max_bytes=max_bytes,
+                               on_file=file_done)
+    ingestor = Ingestor(index, chunking, part_progress=part_progress)
     if prune:
         ingestor.prune()
-    report = ingestor.run(documents)
+    report = ingestor.run(documents, prune_records=prune)
     from qa.ingest.heal import heal  # after the run: its own rebuild may have made all current
 
     report.repaired = heal(index)
