@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from qa.cli import brief, chat, doctor, evaluation, ingest, query, store
+from qa.cli import brief, chat, doctor, evaluation, ingest, query, store, transfer
 from qa.cli.common import main
 
 __all__ = ["app"]
@@ -22,6 +22,7 @@ app.add_typer(brief.briefs_app, name="briefs")
 app.add_typer(brief.story_app, name="story")
 app.add_typer(store.app)  # stats
 app.add_typer(doctor.app)  # doctor
+app.add_typer(transfer.app)  # export, import
 app.add_typer(store.docs_app, name="docs")
 app.add_typer(store.config_app, name="config")
 app.add_typer(evaluation.app, name="eval")
