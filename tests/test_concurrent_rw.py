@@ -1,6 +1,8 @@
-"""One writer and four readers at once against a real `chroma run` server (issue 10, item 12).
+"""One writer and four readers at once against a real `chroma run` server (issue 10, item 12),
+and on an embedded store.
 
-Five processes (tests/rw_worker.py) share one store folder whose vectors live on the server:
+Five processes (tests/rw_worker.py) share one store folder whose vectors live on the server (or
+in its embedded Chroma folder):
 the writer ingests a new batch of files in a loop and forgets old ones, the readers search and
 list in a loop, each opening the store afresh per operation as a `qa` command does. Meanwhile a
 second writer (`qa ingest`) is refused with one line naming the writer. It ends with zero errors
@@ -32,15 +34,17 @@ SECONDS = float(os.environ.get("QA_RW_SECONDS", "5"))
 WORKER = Path(__file__).with_name("rw_worker.py")
 
 
-@pytest.mark.server
+@pytest.mark.parametrize("mode", [pytest.param("http", marks=pytest.mark.server), "embedded"])
 def test_one_writer_and_four_readers_end_with_zero_errors(
-        chroma_server: str, qa_env: dict[str, str], tmp_path: Path) -> None:
+        mode: str, request: pytest.FixtureRequest, qa_env: dict[str, str],
+        tmp_path: Path) -> None:
+    chroma_server = request.getfixturevalue("chroma_server") if mode == "http" else ""
     store, folder = tmp_path / "store", tmp_path / "docs"
     collection = f"rw-{uuid.uuid4().hex[:12]}"
-    write_round(Settings(store=store, chroma_url=chroma_server, collection=collection),
+    write_round(Settings(store=store, chroma_url=chroma_server or None, collection=collection),
                 folder, 0)  # readers start on a store that holds something
-    env = {**qa_env, "QA_STORE": str(store), "QA_CHROMA_URL": chroma_server,
-           "QA_COLLECTION": collection,
+    env = {**qa_env, "QA_STORE": str(store), "QA_COLLECTION": collection,
+           **({"QA_CHROMA_URL": chroma_server} if chroma_server else {}),
            "PYTHONPATH": os.pathsep.join([str(WORKER.parent), os.environ.get("PYTHONPATH", "")])}
     args = [str(store), chroma_server, collection, str(SECONDS)]
     started = time.monotonic()
@@ -64,7 +68,7 @@ def test_one_writer_and_four_readers_end_with_zero_errors(
         stdout, stderr = proc.communicate(timeout=SECONDS + 300)
         assert proc.returncode == 0, stderr
         results.append(json.loads(stdout.strip().splitlines()[-1]))
-    print("\nconcurrent run:", SECONDS, "s;",
+    print(f"\nconcurrent run ({mode}):", SECONDS, "s;",
           ", ".join(f"{r['role']} {r['ops']} ops {len(r['errors'])} errors" for r in results),
           f"; second writer refused {len(refusals)} times")
     errors = [e for r in results for e in r["errors"]]
