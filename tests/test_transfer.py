@@ -137,15 +137,23 @@ def test_a_round_trip_embedded_to_chroma_run_and_back_is_equal(
     same(want, contents(back))
 
 
-def test_importing_twice_duplicates_nothing(tmp_path: Path) -> None:
+def test_importing_twice_duplicates_nothing(tmp_path: Path, qa_env: dict[str, str]) -> None:
     first = Settings(store=tmp_path / "a", cache_dir=tmp_path / "cache")
     make_store(tmp_path, first)
-    export(first, tmp_path / "a.jsonl")
+    env = {**qa_env, "QA_STORE": str(tmp_path / "a")}
+    exported = subprocess.run([str(QA), "export", "a.jsonl", "--json"], capture_output=True,
+                              text=True, env=env, timeout=120)
+    assert exported.returncode == 0, exported.stderr
+    summary = json.loads(exported.stdout)
+    assert summary["documents"] == 5 and summary["vectors"] == summary["chunks"]
+    assert sorted(p.name for p in tmp_path.glob("a.jsonl*")) == ["a.jsonl"]  # no .tmp left
     target = Settings(store=tmp_path / "b", cache_dir=tmp_path / "cache")
     import_(target, tmp_path / "a.jsonl")
     once = contents(target)
-    report = import_(target, tmp_path / "a.jsonl")
-    assert report.documents == 5  # type: ignore[attr-defined]
+    env["QA_STORE"] = str(tmp_path / "b")
+    again = subprocess.run([str(QA), "import", "a.jsonl"], capture_output=True, text=True,
+                           env=env, timeout=120)
+    assert again.returncode == 0 and again.stdout.startswith("imported 5 documents"), again
     same(once, contents(target))
     same(contents(first), once)
 

@@ -126,11 +126,12 @@ def test_the_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", [
     ["ingest", "more/"], ["ingest", "--reindex"], ["forget", "docs/d0.txt"],
-    ["brief", "2023-12-06", "-q"]])
+    ["brief", "2023-12-06", "-q"], ["import", "moved.jsonl"]])
 def test_writing_commands_refuse_in_one_line_while_another_writes(
         store: Path, qa_env: dict[str, str], tmp_path: Path, command: list[str]) -> None:
     (tmp_path / "more").mkdir()
     (tmp_path / "more" / "m.txt").write_text("A new document about bridges.")
+    assert qa(qa_env, "export", "moved.jsonl").returncode == 0  # exporting reads: no lock
     before = dump(store)
     with holding(store / LOCK_FILE) as proc:
         result = qa(qa_env, *command)
