@@ -7,7 +7,8 @@ that exists (a test checks). `str(err)` is the one-line message.
      ├── ConfigError            a setting, config file or prompt template is wrong (exit 2)
      ├── LoadError              one input file or record (keeps `path`, `reason`)
      ├── StoreError             the store is missing, corrupt, foreign or unreachable
-     │    └── EmbedderMismatch  a collection built by another embedder
+     │    ├── EmbedderMismatch  a collection built by another embedder
+     │    └── StoreLocked       another process is writing (keeps `holder`)
      └── BackendError           a model service failed (keeps `endpoint`, `failure`,
           │                     `status_code`, `retryable`)
           ├── EmbedderError
@@ -65,6 +66,16 @@ class StoreError(QAError):
 
 class EmbedderMismatch(StoreError):
     """A collection built by one embedder was opened with another."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the write lock; `holder` describes it (pid, command, since), or
+    is empty when it could not be read."""
+
+    def __init__(self, message: str, *, fix: str = "", holder: dict[str, object] | None = None
+                 ) -> None:
+        super().__init__(message, fix=fix)
+        self.holder = holder or {}
 
 
 class BackendError(QAError):

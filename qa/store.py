@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from vectorstore.index import Index
 
 if TYPE_CHECKING:
+    from qa.errors import StoreLocked
     from qa.settings import Settings
     from vectorstore.embedders import Embedder
 
@@ -31,7 +33,9 @@ def make_embedder(settings: Settings) -> Embedder:
     )
 
 
-def open_index(settings: Settings) -> Index:
-    """The index in `settings.store` (vectors on `settings.chroma_url` when set)."""
+def open_index(settings: Settings, *, lock_wait: float | None = 0.0,
+               on_lock_wait: Callable[[StoreLocked], None] | None = None) -> Index:
+    """The index in `settings.store` (vectors on `settings.chroma_url` when set). `lock_wait`:
+    how a write waits for another writer (0 not at all, None for ever, else seconds)."""
     return Index(settings.store, lambda: make_embedder(settings), chroma_url=settings.chroma_url,
-                 collection=settings.collection)
+                 collection=settings.collection, lock_wait=lock_wait, on_lock_wait=on_lock_wait)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS story_days (
     PRIMARY KEY (story_id, brief_id));
 CREATE INDEX IF NOT EXISTS story_days_day ON story_days(day);
 """
+# In the order a store's rows must be written (story_days refers to the other two).
+TABLES = ("briefings", "stories", "story_days")
 
 
 @dataclass
@@ -97,6 +99,29 @@ class Briefs:
             self.db.executemany("UPDATE stories SET first_seen = (SELECT min(day) FROM story_days "
                                 "s WHERE s.story_id = stories.story_id) WHERE story_id = ?",
                                 [(story_id,) for story_id in sorted(touched)])
+
+    def put_rows(self, table: str, rows: Sequence[Sequence[object]]) -> None:
+        """Store rows of one of `TABLES` as they were read by `rows` (a store being moved),
+        updating rows of the same key in place (REPLACE would delete first, and the cascade
+        would take other briefings' story_days with it); the stories' first days then follow
+        what is stored."""
+        if table not in TABLES or not rows:
+            return
+        columns = [r[1] for r in self.db.execute(f"PRAGMA table_info({table})")]
+        marks = ",".join("?" * len(columns))
+        update = ", ".join(f"{c} = excluded.{c}" for c in columns)
+        with self.db:
+            self.db.executemany(f"INSERT INTO {table} VALUES ({marks}) ON CONFLICT DO UPDATE "
+                                f"SET {update}", rows)
+            if table == "story_days":
+                self.db.execute("UPDATE stories SET first_seen = coalesce((SELECT min(day) FROM "
+                                "story_days s WHERE s.story_id = stories.story_id), first_seen)")
+
+    def rows(self, table: str) -> Iterator[tuple[object, ...]]:
+        """Every row of one of `TABLES`, as stored (centroids as bytes)."""
+        if table not in TABLES:
+            raise ValueError(f"not a briefing table: {table}")
+        yield from self.db.execute(f"SELECT * FROM {table} ORDER BY rowid")
 
     def clear(self) -> None:
         """Forget every briefing (a replay over a kept store starts from no memory)."""

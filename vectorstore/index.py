@@ -13,14 +13,16 @@ stored vectors or a keyword index is refused, never taken for a new store.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.errors import StoreError
+from qa.errors import StoreError, StoreLocked
 from vectorstore.briefs import Briefs
 from vectorstore.keyword_index import KeywordIndex
+from vectorstore.lock import hold
 from vectorstore.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -28,13 +30,18 @@ if TYPE_CHECKING:
     from vectorstore.embedders import Embedder
 
 DEFAULT_COLLECTION = "qa-chunks"
+LOCK_FILE = "write.lock"
 
 
 class Index:
     def __init__(self, folder: Path, make_embedder: Callable[[], Embedder], *,
                  chroma_url: str | None = None, collection: str = DEFAULT_COLLECTION,
-                 read_only: bool | None = None) -> None:
+                 read_only: bool | None = None, lock_wait: float | None = 0.0,
+                 on_lock_wait: Callable[[StoreLocked], None] | None = None) -> None:
         self.folder = folder
+        # How `writing()` waits for another writer: 0 not at all, None for ever, else seconds.
+        self.lock_wait = lock_wait
+        self.on_lock_wait = on_lock_wait
         self.chroma_url = chroma_url
         self.collection = collection
         self._make_embedder = make_embedder
@@ -63,6 +70,21 @@ class Index:
             raise StoreError(f"{manifest}: the manifest is {state} but the store still holds "
                              f"{' and '.join(left)}", fix="restore manifest.sqlite3 from a "
                              "backup, or re-ingest your files into a new --store")
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's write lock (`<store>/write.lock`) for the block: every command that
+        writes (ingest, forget, repair, a saved briefing, import) runs inside one, so a second
+        writer gets one line naming the holder, or waits (`lock_wait`). Readers take no lock.
+        The vectors behind a `chroma run` server are shared, but the manifest and keyword index
+        beside them are this folder's, so the lock is taken in both modes. A read-only store
+        takes none: nothing here can write it."""
+        if self.read_only:
+            yield
+            return
+        with hold(self.folder / LOCK_FILE, what=f"the store {self.folder}", wait=self.lock_wait,
+                  on_wait=self.on_lock_wait):
+            yield
 
     @property
     def vectors_location(self) -> str:

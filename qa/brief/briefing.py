@@ -116,7 +116,8 @@ def make_briefing(index: Index, generator: Generator | None, window: Window,
         days.append(_story_day(story, brief_id, day, cluster, cluster_terms))
     briefing.seconds = round(time.perf_counter() - started, 3)
     if options.save and gathered.documents:  # an empty window is said, not stored
-        index.briefs.put(_row(briefing), codec.dumps(briefing), days)
+        with index.writing():
+            index.briefs.put(_row(briefing), codec.dumps(briefing), days)
     return briefing
 
 

@@ -3,14 +3,35 @@ imported inside the stages, so `qa --help` answers at once."""
 
 from __future__ import annotations
 
+import signal
+from typing import Any
+
 import typer
 
-from qa.cli import brief, chat, doctor, evaluation, ingest, query, store
+from qa.cli import brief, chat, doctor, evaluation, ingest, query, store, transfer
 from qa.cli.common import main
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Cited answers and daily briefings from your own documents.",
+
+
+class _App(typer.Typer):
+    """The `qa` script's app. Once the command has returned (or exited), Ctrl-C is ignored:
+    a SIGINT then could only interrupt Python's shutdown, which joins library threads (Chroma's)
+    and printed a `KeyboardInterrupt` traceback from threading._shutdown (exit 0), or, later
+    in finalisation, killed the process (exit -2). Found by tests/test_crash_kills.py."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            except ValueError:  # not the main thread: nothing to protect
+                pass
+
+
+app = _App(help="Cited answers and daily briefings from your own documents.",
                   no_args_is_help=True, rich_markup_mode="rich",
                   context_settings={"help_option_names": ["-h", "--help"]})
 app.callback()(main)
@@ -22,6 +43,7 @@ app.add_typer(brief.briefs_app, name="briefs")
 app.add_typer(brief.story_app, name="story")
 app.add_typer(store.app)  # stats
 app.add_typer(doctor.app)  # doctor
+app.add_typer(transfer.app)  # export, import
 app.add_typer(store.docs_app, name="docs")
 app.add_typer(store.config_app, name="config")
 app.add_typer(evaluation.app, name="eval")

@@ -17,12 +17,15 @@ from qa.cli.common import (
     LocalModelOpt,
     ModelOpt,
     SourceOpt,
+    WaitOpt,
+    WaitTimeoutOpt,
     emit_json,
     err,
     errors,
     out,
     settings_for,
     stage_progress,
+    writer_index,
 )
 
 if TYPE_CHECKING:
@@ -71,13 +74,13 @@ def brief(
     no_save: Annotated[bool, typer.Option("--no-save", help="Do not remember this briefing "
                                           "(later briefings will not build on it).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    wait: WaitOpt = False, wait_timeout: WaitTimeoutOpt = None,
 ) -> None:
     """Brief the day's documents: one entry per story, every sentence cited and checked, with
     what is new since earlier briefings."""
     from qa.brief.briefing import BriefOptions, make_briefing
     from qa.brief.window import day_window, parse_day, resolve_zone, span_window
     from qa.errors import ConfigError
-    from qa.store import open_index
 
     fmt = "json" if as_json else fmt
     with errors():
@@ -101,7 +104,7 @@ def brief(
         options = BriefOptions.from_settings(settings, mode=mode,  # type: ignore[arg-type]
                                              topic=topic or "", sources=tuple(source or ()),
                                              save=not no_save)
-        index = open_index(settings)
+        index = writer_index(settings, wait, wait_timeout)
         backend = None
         try:
             from qa.generators.registry import choose_backend, make_generator

@@ -8,13 +8,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.text import Text
 
-from qa.errors import QAError
+from qa.errors import QAError, StoreLocked
 from qa.render import SafeConsole, json_text
 from qa.settings import LoadedSettings, Settings, load_settings
+
+if TYPE_CHECKING:
+    from vectorstore.index import Index
 
 # Word-wrap for people; never insert line breaks into piped output. SafeConsole: document text
 # (titles, paths, passages) can hold escape sequences, and no printer needs to remember that.
@@ -48,6 +52,10 @@ LocalModelOpt = Annotated[str | None, typer.Option(
 StyleOpt = Annotated[str | None, typer.Option(
     "--answer-style", help="pick: the model picks the passage sentence that states the answer; "
     "write: it writes the answer; auto: pick for embedded models \\[env: QA_ANSWER_STYLE].")]
+WaitOpt = Annotated[bool, typer.Option("--wait", help="When another process is writing the "
+                                       "store, wait for it instead of failing.")]
+WaitTimeoutOpt = Annotated[float | None, typer.Option(
+    "--wait-timeout", help="Wait at most this many seconds for another writer (implies --wait).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Drop sentences the citation check "
                                          "cannot support.")]
 
@@ -77,6 +85,20 @@ def errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted")
         raise typer.Exit(130) from None
+
+
+def writer_index(settings: Settings, wait: bool = False, wait_timeout: float | None = None
+                 ) -> Index:
+    """The store for a command that writes: its writes wait for another writer as `--wait`
+    and `--wait-timeout` say (by default they fail at once with one line naming the holder),
+    and a wait is said on stderr."""
+    from qa.store import open_index
+
+    def say(locked: StoreLocked) -> None:
+        err.print(Text(f"waiting: {locked.message}"))
+
+    lock_wait = wait_timeout if wait_timeout is not None else (None if wait else 0.0)
+    return open_index(settings, lock_wait=lock_wait, on_lock_wait=say)
 
 
 def settings_for(**flags: Any) -> LoadedSettings:

@@ -9,7 +9,17 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from qa.cli.common import JsonOpt, emit_json, err, errors, out, settings_for
+from qa.cli.common import (
+    JsonOpt,
+    WaitOpt,
+    WaitTimeoutOpt,
+    emit_json,
+    err,
+    errors,
+    out,
+    settings_for,
+    writer_index,
+)
 from qa.errors import QAError
 
 app = typer.Typer()
@@ -18,6 +28,7 @@ app = typer.Typer()
 @app.command()
 def doctor(repair: Annotated[bool, typer.Option("--repair", help="Rebuild what is missing or "
                                                 "stale from what the store holds.")] = False,
+           wait: WaitOpt = False, wait_timeout: WaitTimeoutOpt = None,
            as_json: JsonOpt = False) -> None:
     """Check the store (manifest, vectors, keyword index), the models and the settings."""
     from qa.settings import describe
@@ -27,7 +38,7 @@ def doctor(repair: Annotated[bool, typer.Option("--repair", help="Rebuild what i
         report: dict[str, Any] = {"store": str(loaded.settings.store),
                                   "chroma": loaded.settings.chroma_url
                                   or str(loaded.settings.store / "chroma")}
-        report.update(_store_state(loaded.settings, repair))
+        report.update(_store_state(loaded.settings, repair, wait, wait_timeout))
         report["models"] = _models(loaded.settings)
         report["problems"] += [f"{m['name']}: {m['problem']}" for m in report["models"]
                                if m.get("problem")]
@@ -42,21 +53,21 @@ def doctor(repair: Annotated[bool, typer.Option("--repair", help="Rebuild what i
         raise typer.Exit(1)
 
 
-def _store_state(settings: Any, repair: bool) -> dict[str, Any]:
+def _store_state(settings: Any, repair: bool, wait: bool,
+                 wait_timeout: float | None) -> dict[str, Any]:
     """The parts' counts, what is out of step (after repairing, with `repair`), what was done."""
     from qa.ingest.heal import check, heal
-    from qa.store import open_index
 
     state: dict[str, Any] = {"repaired": [], "problems": []}
     try:
-        index = open_index(settings)
+        index = writer_index(settings, wait, wait_timeout)
     except QAError as exc:
         state["problems"].append(str(exc))
         return state
     try:
         health = check(index)
         if repair and health.problems and not index.read_only:
-            state["repaired"] = heal(index, health)
+            state["repaired"] = heal(index)
             health = check(index)
         state.update(read_only=index.read_only, documents=health.documents,
                      chunks=health.chunks, vectors=health.vectors,

@@ -12,6 +12,8 @@ from rich.text import Text
 
 from qa.cli.common import (
     JsonOpt,
+    WaitOpt,
+    WaitTimeoutOpt,
     emit_json,
     err,
     errors,
@@ -19,6 +21,7 @@ from qa.cli.common import (
     parse_day,
     settings_for,
     stage_progress,
+    writer_index,
 )
 from qa.errors import QAError
 from qa.settings import Settings
@@ -50,6 +53,7 @@ def ingest(
     url_field: Annotated[str, typer.Option(help="Corpus field holding the URL.")] = "url",
     reindex: Annotated[bool, typer.Option("--reindex", help="Rebuild the keyword index from "
                                           "the stored chunks (no paths needed).")] = False,
+    wait: WaitOpt = False, wait_timeout: WaitTimeoutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load, chunk, embed and store documents. Unchanged files are skipped."""
@@ -62,7 +66,8 @@ def ingest(
                             exclude=exclude or [], default_date=parse_day(date_, "--date"),
                             source=source, prune=prune, id_field=id_field,
                             title_field=title_field, text_field=text_field,
-                            date_field=date_field, url_field=url_field, quiet=as_json, err=err)
+                            date_field=date_field, url_field=url_field, quiet=as_json, err=err,
+                            wait=wait, wait_timeout=wait_timeout)
         if as_json:
             emit_json({**{k: v for k, v in vars(report).items() if k != "errors"},
                        "failed": report.failed,
@@ -75,13 +80,13 @@ def ingest(
 
 
 @app.command()
-def forget(refs: Annotated[list[str], typer.Argument(help="Paths or document ids.")]) -> None:
+def forget(refs: Annotated[list[str], typer.Argument(help="Paths or document ids.")],
+           wait: WaitOpt = False, wait_timeout: WaitTimeoutOpt = None) -> None:
     """Remove documents (by path or id) from the index."""
     from qa.ingest.pipeline import Ingestor
-    from qa.store import open_index
 
     with errors():
-        index = open_index(settings_for().settings)
+        index = writer_index(settings_for().settings, wait, wait_timeout)
         missing = 0
         for ref in refs:
             count = Ingestor(index).forget(ref)
@@ -99,18 +104,18 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
                include: list[str], exclude: list[str],
                default_date: date | None, source: str | None, prune: bool, id_field: str,
                title_field: str, text_field: str, date_field: str, url_field: str, quiet: bool,
-               err: Console) -> IngestReport:
+               err: Console, wait: bool = False, wait_timeout: float | None = None
+               ) -> IngestReport:
     """Ingest with a progress bar on stderr and one line per failed file."""
     from qa.ingest.formats import DateWarning
     from qa.ingest.load import FieldMap
     from qa.ingest.pipeline import Chunking, ingest_paths
-    from qa.store import open_index
 
     fields = FieldMap(id=id_field, title=title_field, text=text_field, date=date_field,
                       url=url_field)
-    index = open_index(settings)
+    index = writer_index(settings, wait, wait_timeout)
     try:
-        with stage_progress(quiet=quiet) as progress:
+        with index.writing(), stage_progress(quiet=quiet) as progress:
             report = ingest_paths(index, paths, chunking=Chunking.from_settings(settings),
                                   max_bytes=int(settings.max_file_mb * 2**20),
                                   include=include, exclude=exclude,
@@ -118,8 +123,8 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
                                   prune=prune, progress=lambda d, t: progress("ingesting", d, t),
                                   part_progress=lambda name, d, t: progress(f"embedding {name}",
                                                                             d, t))
-        if reindex:
-            report.keyword_chunks = index.rebuild_keyword_index()
+            if reindex:
+                report.keyword_chunks = index.rebuild_keyword_index()
     finally:
         index.close()
     if not quiet:

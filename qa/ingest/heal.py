@@ -60,18 +60,20 @@ def check(index: Index) -> Health:
     return health
 
 
-def heal(index: Index, health: Health | None = None) -> list[str]:
-    """Repair what `check` found; one line per repair made."""
-    health = health or check(index)
-    done: list[str] = []
-    if health.missing_vectors:
-        done.append(f"re-embedded {reembed(index, health.missing_vectors)} lost vectors from "
-                    "the stored chunks")
-    if health.orphan_vectors:
-        index.vectors.delete(sorted(health.orphan_vectors))
-        done.append(f"removed {len(health.orphan_vectors)} vectors of no stored chunk")
-    if not health.keyword_current:
-        done.append(f"rebuilt the keyword index ({index.rebuild_keyword_index()} chunks)")
+def heal(index: Index) -> list[str]:
+    """Repair what `check` finds; one line per repair made. Checked inside the write lock: a
+    check made before it may describe a store another writer has changed since."""
+    with index.writing():
+        health = check(index)
+        done: list[str] = []
+        if health.missing_vectors:
+            done.append(f"re-embedded {reembed(index, health.missing_vectors)} lost vectors "
+                        "from the stored chunks")
+        if health.orphan_vectors:
+            index.vectors.delete(sorted(health.orphan_vectors))
+            done.append(f"removed {len(health.orphan_vectors)} vectors of no stored chunk")
+        if not health.keyword_current:
+            done.append(f"rebuilt the keyword index ({index.rebuild_keyword_index()} chunks)")
     return done
 
 

@@ -143,13 +143,14 @@ class Ingestor:
                 self.report.pruned += 1
 
     def forget(self, ref: str) -> int:
-        docs = self.index.manifest.find_docs(str(Path(ref).resolve()) if Path(ref).exists()
-                                             else ref)
-        for doc in docs:
-            self.index.forget_doc(doc.doc_id)
-            self._changed = True
-        if self._changed:
-            self.index.rebuild_keyword_index()
+        with self.index.writing():
+            docs = self.index.manifest.find_docs(str(Path(ref).resolve()) if Path(ref).exists()
+                                                 else ref)
+            for doc in docs:
+                self.index.forget_doc(doc.doc_id)
+                self._changed = True
+            if self._changed:
+                self.index.rebuild_keyword_index()
         return len(docs)
 
     def _consider(self, doc: Document) -> None:
@@ -326,10 +327,12 @@ def ingest_paths(index: Index, paths: Sequence[Path], *, chunking: Chunking = Ch
                                source=source, fields=fields or FieldMap(), max_bytes=max_bytes,
                                on_file=file_done)
     ingestor = Ingestor(index, chunking, part_progress=part_progress)
-    if prune:
-        ingestor.prune()
-    report = ingestor.run(documents, prune_records=prune)
-    from qa.ingest.heal import heal  # after the run: its own rebuild may have made all current
+    with index.writing():  # the whole run: one writer at a time (vectorstore/lock.py)
+        if prune:
+            ingestor.prune()
+        report = ingestor.run(documents, prune_records=prune)
+        from qa.ingest.heal import heal  # after the run: its own rebuild may have made all
+        # current
 
-    report.repaired = heal(index)
+        report.repaired = heal(index)
     return report
