@@ -17,7 +17,6 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pdfs import encrypt, make_pdf
@@ -48,7 +47,7 @@ LONG = os.environ.get("QA_FUZZ_LONG") == "1"
 
 
 def fuzz(examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Settings for one target: `examples` in CI (derandomized), 25 times that, random, when long."""
+    """Settings for a target: `examples` in CI (derandomized), 25 times as many, random, if long."""
     return settings(max_examples=examples * (25 if LONG else 1), deadline=None,
                     derandomize=not LONG, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -21,6 +21,7 @@ from qa.cli.common import (
     stage_progress,
 )
 from qa.errors import QAError
+from qa.render import one_line
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -127,5 +128,5 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
             # a DateWarning's document was stored (undated): not "skipped"
             stored = isinstance(error, DateWarning)
             label = ("warning ", "yellow") if stored else ("skipped ", "red")
-            err.print(Text.assemble(label, str(error)), highlight=False)
+            err.print(Text.assemble(label, one_line(str(error))), highlight=False)
     return report

@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import io
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -55,6 +57,9 @@ class Source:
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise LoadError(str(self.path), f"{NOT_UTF8} (UTF-16)", fix="convert it to UTF-8")
         if b"\0" in head:
+            if _looks_utf16(head):
+                raise LoadError(str(self.path), f"{NOT_UTF8} (UTF-16 without a byte order mark)",
+                                fix="convert it to UTF-8")
             raise LoadError(str(self.path), "binary file", fix="exclude it with --exclude")
         for codec in ("utf-8-sig", "utf-8"):
             try:
@@ -62,6 +67,15 @@ class Source:
             except UnicodeDecodeError:
                 continue
         raise LoadError(str(self.path), NOT_UTF8, fix="convert it to UTF-8")
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 text without a BOM: mostly Latin text puts a NUL in every other byte, on one side
+    only (binary data has NULs anywhere). Only used to name the problem."""
+    for zeros, chars in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+        if zeros.count(0) > 0.3 * len(zeros) and chars.count(0) == 0:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -243,8 +257,15 @@ _DATE_META = ("article:published_time", "og:published_time", "date", "pubdate", 
               "dc.date.issued", "datepublished")
 
 
+# libxml2, under trafilatura, stops building the tree 256 elements deep and drops what lies
+# below: a page nested deeper is "no main text" unless we say why.
+_MAX_DEPTH = 255
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
 class _HeadScanner(HTMLParser):
-    """Collects <title>, <meta> name/property -> content, canonical link, first <time datetime>."""
+    """Collects <title>, <meta> name/property -> content, canonical link, first <time datetime>,
+    and how deep elements nest."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -253,8 +274,12 @@ class _HeadScanner(HTMLParser):
         self.canonical = ""
         self.time = ""
         self._in_title = False
+        self.depth = self.max_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.depth += 1
+            self.max_depth = max(self.max_depth, self.depth)
         attr = {k.lower(): (v or "") for k, v in attrs}
         if tag == "title" and not self.title:
             self._in_title = True
@@ -267,6 +292,8 @@ class _HeadScanner(HTMLParser):
             self.time = attr["datetime"]
 
     def handle_endtag(self, tag: str) -> None:
+        if tag not in _VOID:
+            self.depth = max(self.depth - 1, 0)
         if tag == "title":
             self._in_title = False
 
@@ -298,12 +325,15 @@ def load_html(src: Source) -> Iterator[Draft]:
     text = trafilatura.extract(html, include_comments=False, favor_precision=True)
     if not text or not text.strip():  # precision can drop short pages entirely
         text = trafilatura.extract(html, include_comments=False)
-    if not text or not text.strip():
-        raise LoadError(str(src.path), "no main text found in the HTML",
-                        fix="save the page as text, or exclude it")
     scan = _HeadScanner()
     scan.feed(html)
     scan.close()
+    if (not text or not text.strip()) and scan.max_depth > _MAX_DEPTH:
+        raise LoadError(str(src.path), f"HTML nested too deeply ({scan.max_depth} levels; the "
+                        f"parser reads {_MAX_DEPTH})", fix="save the page as text, or exclude it")
+    if not text or not text.strip():
+        raise LoadError(str(src.path), "no main text found in the HTML",
+                        fix="save the page as text, or exclude it")
     title = " ".join(scan.title.split())
     stamps = [scan.meta.get(k) for k in _DATE_META] + [scan.time]
     when = next((v for v in stamps if parse_date(v)), None)
@@ -323,9 +353,40 @@ def load_html(src: Source) -> Iterator[Draft]:
 
 
 def load_pdf(src: Source) -> Iterator[Draft]:
+    where = str(src.path)
+    with _pypdf_warnings() as warned:
+        yield from _read_pdf(src, where, warned)
+
+
+@contextmanager
+def _pypdf_warnings() -> Iterator[list[str]]:
+    """pypdf logs what it repairs ("EOF marker not found") through logging, and with no handler
+    configured Python prints it raw to stderr, between ingest's own lines. Collect it instead:
+    the error line for an unreadable PDF quotes it."""
+    logger = logging.getLogger("pypdf")
+    warned: list[str] = []
+    handler = _ListHandler(warned)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield warned
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(record.getMessage())
+
+
+def _read_pdf(src: Source, where: str, warned: list[str]) -> Iterator[Draft]:
     from pypdf import PdfReader
 
-    where = str(src.path)
     try:
         reader = PdfReader(io.BytesIO(src.data))
         if reader.is_encrypted and not _decrypt(reader):
@@ -336,7 +397,8 @@ def load_pdf(src: Source) -> Iterator[Draft]:
     except LoadError:
         raise
     except Exception as exc:  # pypdf raises many types on malformed files; report, go on
-        raise LoadError(where, f"unreadable PDF ({type(exc).__name__}: {exc})",
+        also = f"; {warned[0]}" if warned else ""
+        raise LoadError(where, f"unreadable PDF ({type(exc).__name__}: {exc}{also})",
                         fix="re-save it as PDF, or exclude it") from exc
     text = "\n\n".join(texts).rstrip()
     if not text.strip():

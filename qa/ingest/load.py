@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import stat
 import tomllib
@@ -164,7 +165,17 @@ def sidecar_paths(path: Path) -> tuple[Path, Path]:
 
 
 def _sidecar(path: Path) -> dict[str, object] | LoadError | None:
-    found = next((p for p in sidecar_paths(path) if p.is_file()), None)
+    found = None
+    for candidate in sidecar_paths(path):
+        try:
+            if candidate.is_file():
+                found = candidate
+                break
+        except OSError as exc:
+            # a 255-byte name leaves no room for `NAME.meta.toml` (ENAMETOOLONG): no sidecar
+            # can exist, and pathlib raises rather than say False
+            if exc.errno != errno.ENAMETOOLONG:
+                return os_error(str(candidate), exc)
     if found is None:
         return None
     try:
