@@ -291,7 +291,10 @@ def test_sentences_are_ordered_trimmed_spans_that_cover_every_visible_character(
 
 @fuzz(300)
 @given(text=st.one_of(TEXT, WORDY, st.lists(WORDY, max_size=8).map(" ".join),
-                     st.lists(_PIECES, max_size=300).map("".join)).map(normalise).filter(bool),
+                     st.lists(_PIECES, max_size=300).map("".join),
+                     # one long "sentence" of characters of several tokens each
+                     st.lists(st.sampled_from(["🙂", "語", "é\u0301", "👍🏽", " "]), min_size=20,
+                              max_size=200).map("".join)).map(normalise).filter(bool),
        size=st.integers(4, 64), overlap_share=st.floats(0, 0.99))
 def test_chunks_are_slices_within_size_that_cover_the_text(text: str, size: int,
                                                           overlap_share: float) -> None:
