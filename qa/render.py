@@ -40,7 +40,7 @@ def printable(text: str) -> str:
 
 def one_line(text: str) -> str:
     """`printable`, and a new line or tab shown too (␤, ␉): a report line naming a file stays one
-    line, so a file named "x\nskipped /etc/passwd" cannot forge a second one."""
+    line, so a file named "x\nskipped notes.txt: empty" cannot forge a second one."""
     return printable(text).replace("\n", "\u2424").replace("\t", "\u2409")
 
 
