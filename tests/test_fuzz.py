@@ -404,3 +404,16 @@ def test_a_long_run_of_multi_token_characters_gives_no_repeated_chunk() -> None:
     starts = [c.start for c in chunks]
     assert starts == sorted(set(starts)) and len(chunks) == 25
     assert all(c.text == text[c.start:c.end] and count_tokens(c.text) <= 32 for c in chunks)
+
+
+def test_normalising_twice_changes_nothing(tmp_path: Path) -> None:
+    """Found by the long run: `\\r\\r\\n` became `\\r\\n` in the loader and `\\n` when the
+    document was made (both normalise), so a PDF's page offsets, taken from the loader's text,
+    pointed past where its pages began."""
+    assert normalise("a\r\r\nb\r\n") == normalise(normalise("a\r\r\nb\r\n")) == "a\nb"
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"First line.\r\r\nSecond line.\r\n")
+    [doc] = list(iter_documents([path]))
+    assert isinstance(doc, Document) and doc.text == "First line.\nSecond line."
+    [draft] = loaded(load_csv, b'id,text\r\n1,"a\r\r\nb"\r\n', "c.csv")
+    assert isinstance(draft, Draft) and draft.text == "a\nb"

@@ -96,9 +96,16 @@ class Draft:
 Loader = Callable[[Source], Iterable[Draft | LoadError]]
 
 
+_CRLF = re.compile(r"\r+\n")
+
+
 def normalise(text: str) -> str:
-    """The only change ever made to loaded text: CRLF -> LF, trailing whitespace dropped."""
-    return text.replace("\r\n", "\n").rstrip()
+    """The only change ever made to loaded text: CRLF -> LF, trailing whitespace dropped.
+
+    A run of CRs before the LF goes with it (`\r\r\n`, a file converted twice): replacing
+    `\r\n` alone leaves a new CRLF, and loaders and `qa.ingest.load` both normalise, so the
+    stored text moved under offsets taken from the first pass."""
+    return _CRLF.sub("\n", text).rstrip()
 
 
 def first_line(text: str) -> str:
