@@ -33,13 +33,13 @@ from qa.ingest.formats import (
     front_matter,
     load_html,
     load_md,
-    load_pdf,
     load_txt,
     normalise,
     parse_date,
     parse_timestamp,
 )
 from qa.ingest.load import iter_documents
+from qa.ingest.pdf import load_pdf
 from qa.records import Chunk, DocInfo, Document, Passage
 from qa.text import count_tokens, iter_sentences
 

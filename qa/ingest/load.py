@@ -1,10 +1,11 @@
 """Files, folders and corpora -> `Document`s. Bad inputs become `LoadError`s, yielded, not raised.
 
-`LOADERS` maps a suffix to a loader (txt, md, html, pdf in `qa.ingest.formats`; the jsonl and csv
-corpora, one record per document, in `qa.ingest.corpora`). Adding a format (RSS/Atom feeds are
-next) is one function and one line: `def load_feed(src: Source) -> Iterator[Draft | LoadError]`,
-`LOADERS[".rss"] = load_feed`. Paths are walked by `qa.ingest.walk`; this module checks size,
-permissions and emptiness, and applies what every format shares:
+`LOADERS` maps a suffix to a loader (txt, md, html in `qa.ingest.formats`, pdf in
+`qa.ingest.pdf`; the jsonl and csv corpora, one record per document, in `qa.ingest.corpora`).
+Adding a format (RSS/Atom feeds are next) is one function and one line:
+`def load_feed(src: Source) -> Iterator[Draft | LoadError]`, `LOADERS[".rss"] = load_feed`.
+Paths are walked by `qa.ingest.walk`; this module checks size, permissions and emptiness, and
+applies what every format shares:
 
 - key: the resolved absolute path, or `path#record-id` for a corpus record;
 - text: as loaded, CRLF -> LF and trailing whitespace dropped, nothing else (citation offsets
@@ -42,12 +43,12 @@ from qa.ingest.formats import (
     first_line,
     load_html,
     load_md,
-    load_pdf,
     load_txt,
     normalise,
     parse_date,
     parse_timestamp,
 )
+from qa.ingest.pdf import load_pdf
 from qa.ingest.walk import expand, os_error
 from qa.records import Document
 
