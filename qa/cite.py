@@ -204,15 +204,23 @@ def _parse(raw_text: str, thresholds: Thresholds) -> list[_Claim]:
         line = _MARKER_AFTER_STOP.sub(r"\2\1", line)
         line = _MARKER_BEFORE_CAPITAL.sub("\\1\n", line)
         for start, end in split_sentences(line):
-            piece = line[start:end]
-            numbers = [n for m in _MARKER.finditer(piece) for n in _marker_numbers(m.group())]
-            text = _tidy(_MARKER.sub(" ", piece))
+            numbers, text = _markers_out(line[start:end])
             head, colon, tail = text.partition(":")
             if colon and tail.strip() and _is_filler(head, thresholds):
                 text = tail.strip()  # "Here is the answer: X" -> "X"
             if any(ch.isalnum() for ch in text):
                 claims.append(_Claim(text=text, numbers=numbers))
     return claims
+
+
+def _markers_out(piece: str) -> tuple[list[int], str]:
+    """(the numbers of the markers in `piece`, the piece without them). Removed until none is
+    left: taking `[2]` out of a nested `[1[2]]` leaves a `[1]` that would pass for a citation."""
+    numbers: list[int] = []
+    while _MARKER.search(piece):
+        numbers.extend(n for m in _MARKER.finditer(piece) for n in _marker_numbers(m.group()))
+        piece = _tidy(_MARKER.sub(" ", piece))
+    return numbers, _tidy(piece)
 
 
 def _marker_numbers(marker: str) -> list[int]:

@@ -38,6 +38,12 @@ def printable(text: str) -> str:
     return _CONTROL.sub(_picture, text)
 
 
+def one_line(text: str) -> str:
+    """`printable`, and a new line or tab shown too (␤, ␉): a report line naming a file stays one
+    line, so a file named "x\nskipped notes.txt: empty" cannot forge a second one."""
+    return printable(text).replace("\n", "\u2424").replace("\t", "\u2409")
+
+
 class SafeConsole(Console):
     """A rich Console that passes document text through `printable` at the last step, whatever
     built the renderable (f-strings, tables, Live): only rich's own styling reaches the terminal."""

@@ -24,6 +24,7 @@ from qa.cli.common import (
     writer_index,
 )
 from qa.errors import QAError
+from qa.render import one_line
 from qa.settings import Settings
 
 if TYPE_CHECKING:
@@ -132,5 +133,5 @@ def run_ingest(settings: Settings, paths: list[Path], *, reindex: bool = False,
             # a DateWarning's document was stored (undated): not "skipped"
             stored = isinstance(error, DateWarning)
             label = ("warning ", "yellow") if stored else ("skipped ", "red")
-            err.print(Text.assemble(label, str(error)), highlight=False)
+            err.print(Text.assemble(label, one_line(str(error))), highlight=False)
     return report

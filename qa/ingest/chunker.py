@@ -174,4 +174,6 @@ def _split_long(sentence: str, size: int, overlap: int,
         if u >= n:
             break
         t = max(u - overlap, t + 1)
+        while bounds[t] <= start:
+            t += 1  # token t lies inside the character this window began at: same start again
     return out

@@ -154,8 +154,18 @@ def _csv_rows(src: Source) -> Iterator[tuple[int, list[str]] | LoadError]:
                                     f"on over the next rows: {exc})",
                                     fix="close the quote or double it (\"\")")
                 else:
-                    yield first + 1, next(csv.reader([lines[first]]))  # one line: lenient
+                    yield _lenient_row(src, first, lines[first])
                 start = first + 1
                 break
             yield first + 1, row
     return
+
+
+def _lenient_row(src: Source, index: int, line: str) -> tuple[int, list[str]] | LoadError:
+    """A one-line record the strict reader refused, read leniently; a line even the lenient
+    reader refuses (a lone carriage return inside it) is one error, not a crash."""
+    try:
+        return index + 1, next(csv.reader([line]))
+    except csv.Error as exc:
+        return LoadError(f"{src.path}:{index + 1}", f"broken CSV line ({exc})",
+                         fix="save the file with \\n or \\r\\n line ends, or fix the line")

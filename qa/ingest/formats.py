@@ -1,4 +1,5 @@
-"""Loaders for the one-document-per-file formats (txt, md, html, pdf), and what loaders share.
+"""Loaders for the one-document-per-file formats (txt, md, html; pdf in `qa.ingest.pdf`), and
+what loaders share.
 
 A loader turns a `Source` (resolved path and bytes) into `Draft`s: the text plus the metadata the
 file itself carries. It raises `LoadError` for a bad file and yields one for a bad record of a
@@ -11,18 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from qa.errors import LoadError
-
-if TYPE_CHECKING:
-    from pypdf import PdfReader
 
 TITLE_CHARS = 120
 NOT_UTF8 = "not UTF-8 text"
@@ -55,6 +51,9 @@ class Source:
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise LoadError(str(self.path), f"{NOT_UTF8} (UTF-16)", fix="convert it to UTF-8")
         if b"\0" in head:
+            if _looks_utf16(head):
+                raise LoadError(str(self.path), f"{NOT_UTF8} (UTF-16 without a byte order mark)",
+                                fix="convert it to UTF-8")
             raise LoadError(str(self.path), "binary file", fix="exclude it with --exclude")
         for codec in ("utf-8-sig", "utf-8"):
             try:
@@ -62,6 +61,15 @@ class Source:
             except UnicodeDecodeError:
                 continue
         raise LoadError(str(self.path), NOT_UTF8, fix="convert it to UTF-8")
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 text without a BOM: mostly Latin text puts a NUL in every other byte, on one side
+    only (binary data has NULs anywhere). Only used to name the problem."""
+    for zeros, chars in ((head[1::2], head[0::2]), (head[0::2], head[1::2])):
+        if zeros.count(0) > 0.3 * len(zeros) and chars.count(0) == 0:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -82,9 +90,16 @@ class Draft:
 Loader = Callable[[Source], Iterable[Draft | LoadError]]
 
 
+_CRLF = re.compile(r"\r+\n")
+
+
 def normalise(text: str) -> str:
-    """The only change ever made to loaded text: CRLF -> LF, trailing whitespace dropped."""
-    return text.replace("\r\n", "\n").rstrip()
+    """The only change ever made to loaded text: CRLF -> LF, trailing whitespace dropped.
+
+    A run of CRs before the LF goes with it (`\r\r\n`, a file converted twice): replacing
+    `\r\n` alone leaves a new CRLF, and loaders and `qa.ingest.load` both normalise, so the
+    stored text moved under offsets taken from the first pass."""
+    return _CRLF.sub("\n", text).rstrip()
 
 
 def first_line(text: str) -> str:
@@ -243,8 +258,15 @@ _DATE_META = ("article:published_time", "og:published_time", "date", "pubdate", 
               "dc.date.issued", "datepublished")
 
 
+# libxml2, under trafilatura, stops building the tree 256 elements deep and drops what lies
+# below: a page nested deeper is "no main text" unless we say why.
+_MAX_DEPTH = 255
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
 class _HeadScanner(HTMLParser):
-    """Collects <title>, <meta> name/property -> content, canonical link, first <time datetime>."""
+    """Collects <title>, <meta> name/property -> content, canonical link, first <time datetime>,
+    and how deep elements nest."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -253,8 +275,12 @@ class _HeadScanner(HTMLParser):
         self.canonical = ""
         self.time = ""
         self._in_title = False
+        self.depth = self.max_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.depth += 1
+            self.max_depth = max(self.max_depth, self.depth)
         attr = {k.lower(): (v or "") for k, v in attrs}
         if tag == "title" and not self.title:
             self._in_title = True
@@ -267,6 +293,8 @@ class _HeadScanner(HTMLParser):
             self.time = attr["datetime"]
 
     def handle_endtag(self, tag: str) -> None:
+        if tag not in _VOID:
+            self.depth = max(self.depth - 1, 0)
         if tag == "title":
             self._in_title = False
 
@@ -298,12 +326,15 @@ def load_html(src: Source) -> Iterator[Draft]:
     text = trafilatura.extract(html, include_comments=False, favor_precision=True)
     if not text or not text.strip():  # precision can drop short pages entirely
         text = trafilatura.extract(html, include_comments=False)
-    if not text or not text.strip():
-        raise LoadError(str(src.path), "no main text found in the HTML",
-                        fix="save the page as text, or exclude it")
     scan = _HeadScanner()
     scan.feed(html)
     scan.close()
+    if (not text or not text.strip()) and scan.max_depth > _MAX_DEPTH:
+        raise LoadError(str(src.path), f"HTML nested too deeply ({scan.max_depth} levels; the "
+                        f"parser reads {_MAX_DEPTH})", fix="save the page as text, or exclude it")
+    if not text or not text.strip():
+        raise LoadError(str(src.path), "no main text found in the HTML",
+                        fix="save the page as text, or exclude it")
     title = " ".join(scan.title.split())
     stamps = [scan.meta.get(k) for k in _DATE_META] + [scan.time]
     when = next((v for v in stamps if parse_date(v)), None)
@@ -317,43 +348,3 @@ def load_html(src: Source) -> Iterator[Draft]:
     yield Draft(normalise(text), title=title[:TITLE_CHARS], published=published, source=source,
                 published_at=parse_timestamp(when),
                 url=scan.canonical or scan.meta.get("og:url", ""))
-
-
-# ---- PDF -------------------------------------------------------------------------------------
-
-
-def load_pdf(src: Source) -> Iterator[Draft]:
-    from pypdf import PdfReader
-
-    where = str(src.path)
-    try:
-        reader = PdfReader(io.BytesIO(src.data))
-        if reader.is_encrypted and not _decrypt(reader):
-            raise LoadError(where, "encrypted PDF",
-                            fix="decrypt it (e.g. qpdf --decrypt) or exclude it")
-        texts = [normalise(page.extract_text() or "") for page in reader.pages]
-        title = (reader.metadata.title or "") if reader.metadata else ""
-    except LoadError:
-        raise
-    except Exception as exc:  # pypdf raises many types on malformed files; report, go on
-        raise LoadError(where, f"unreadable PDF ({type(exc).__name__}: {exc})",
-                        fix="re-save it as PDF, or exclude it") from exc
-    text = "\n\n".join(texts).rstrip()
-    if not text.strip():
-        raise LoadError(where, "no extractable text (scanned?)",
-                        fix="run OCR on it (e.g. ocrmypdf), or exclude it")
-    pages, offset = [], 0
-    for number, page_text in enumerate(texts, 1):
-        pages.append((number, min(offset, len(text))))
-        offset += len(page_text) + 2
-    yield Draft(text, title=" ".join(str(title).split())[:TITLE_CHARS], pages=tuple(pages))
-
-
-def _decrypt(reader: PdfReader) -> bool:
-    """Many PDFs are encrypted only to set permissions, with an empty user password."""
-    from pypdf.errors import DependencyError
-
-    try:
-        return bool(reader.decrypt(""))
-    except (DependencyError, NotImplementedError):  # AES without the `cryptography` package
-        return False

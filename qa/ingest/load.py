@@ -1,10 +1,11 @@
 """Files, folders and corpora -> `Document`s. Bad inputs become `LoadError`s, yielded, not raised.
 
-`LOADERS` maps a suffix to a loader (txt, md, html, pdf in `qa.ingest.formats`; the jsonl and csv
-corpora, one record per document, in `qa.ingest.corpora`). Adding a format (RSS/Atom feeds are
-next) is one function and one line: `def load_feed(src: Source) -> Iterator[Draft | LoadError]`,
-`LOADERS[".rss"] = load_feed`. Paths are walked by `qa.ingest.walk`; this module checks size,
-permissions and emptiness, and applies what every format shares:
+`LOADERS` maps a suffix to a loader (txt, md, html in `qa.ingest.formats`, pdf in
+`qa.ingest.pdf`; the jsonl and csv corpora, one record per document, in `qa.ingest.corpora`).
+Adding a format (RSS/Atom feeds are next) is one function and one line:
+`def load_feed(src: Source) -> Iterator[Draft | LoadError]`, `LOADERS[".rss"] = load_feed`.
+Paths are walked by `qa.ingest.walk`; this module checks size, permissions and emptiness, and
+applies what every format shares:
 
 - key: the resolved absolute path, or `path#record-id` for a corpus record;
 - text: as loaded, CRLF -> LF and trailing whitespace dropped, nothing else (citation offsets
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import stat
 import tomllib
@@ -41,12 +43,12 @@ from qa.ingest.formats import (
     first_line,
     load_html,
     load_md,
-    load_pdf,
     load_txt,
     normalise,
     parse_date,
     parse_timestamp,
 )
+from qa.ingest.pdf import load_pdf
 from qa.ingest.walk import expand, os_error
 from qa.records import Document
 
@@ -164,7 +166,17 @@ def sidecar_paths(path: Path) -> tuple[Path, Path]:
 
 
 def _sidecar(path: Path) -> dict[str, object] | LoadError | None:
-    found = next((p for p in sidecar_paths(path) if p.is_file()), None)
+    found = None
+    for candidate in sidecar_paths(path):
+        try:
+            if candidate.is_file():
+                found = candidate
+                break
+        except OSError as exc:
+            # a 255-byte name leaves no room for `NAME.meta.toml` (ENAMETOOLONG): no sidecar
+            # can exist, and pathlib raises rather than say False
+            if exc.errno != errno.ENAMETOOLONG:
+                return os_error(str(candidate), exc)
     if found is None:
         return None
     try:
