@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from qa import align
 from qa.records import Citation, Passage, Sentence
 from qa.refusal import is_refusal
 from qa.text import STOPWORDS, light_stem, split_sentences, words
@@ -47,6 +48,18 @@ class Thresholds:
     name_penalty: float = 0.7  # score factor per capitalised word the passage lacks (at most two)
     recite_margin: float = 0.2  # an uncited passage this much better takes the citation over
     part: float = 0.25  # share of a sentence's words only one of joint citations holds
+    # Alignment (qa/align.py): a fact of the sentence (number, name, negation, pronoun) that the
+    # passage sentences it aligns to do not state multiplies the score by this (at most twice).
+    fact_penalty: float = 0.5
+    aligned_sentences: int = 3  # the most passage sentences one claim aligns to
+
+
+class ClaimJudge(Protocol):
+    """Reads whether a span states a claim (qa/judge.py): P(yes), or None when it cannot tell."""
+
+    threshold: float
+
+    def probability(self, span: str, claim: str) -> float | None: ...
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -91,14 +104,20 @@ class _PassageInfo:
     spans: list[tuple[int, int]]  # its sentences, offsets in the chunk text
     sentence_vocabs: list[frozenset[str]]
     rows: list[int]  # row of each sentence in the embedding matrix
+    text: str = ""
+    extra: str = ""  # title, source and date: what the passage says about itself
+    names: frozenset[str] = frozenset()  # words the passage capitalises mid-sentence
 
 
 def check(raw_text: str, passages: Sequence[Passage], embedder: Embedder | None, *,
-          thresholds: Thresholds = DEFAULT_THRESHOLDS, strict: bool = False) -> list[Sentence]:
+          thresholds: Thresholds = DEFAULT_THRESHOLDS, strict: bool = False,
+          judge: ClaimJudge | None = None) -> list[Sentence]:
     """Resolve and verify the citations of every sentence in `raw_text`.
 
     Refusal sentences come back supported with no citations (the caller sets `Answer.refused`);
-    filler without content ("Sure.", "Here is the answer:") is dropped.
+    filler without content ("Sure.", "Here is the answer:") is dropped. With a `judge`, a
+    supported sentence that is not verbatim in its passage is also read by the judge against
+    the span it aligns to, and unsupported when P(yes) is under the judge's threshold.
     """
     claims = [c for c in _parse(raw_text, thresholds)
               if is_refusal(c.text) or not _is_filler(c.text, thresholds)]
@@ -111,19 +130,22 @@ def check(raw_text: str, passages: Sequence[Passage], embedder: Embedder | None,
 
     out: list[Sentence] = []
     for i, claim in enumerate(claims):
-        judge = _Judge(feats[i], infos, passages, None if cosines is None else cosines[i],
-                       thresholds, bar)
-        sentence = judge.sentence(claim)
+        scorer = _Judge(feats[i], infos, passages, None if cosines is None else cosines[i],
+                        thresholds, bar, claim.text)
+        sentence = scorer.sentence(claim)
+        if judge is not None:
+            scorer.read(sentence, judge)
         if sentence.supported or not strict:
             out.append(sentence)
     return out
 
 
 def attach_citations(text: str, passages: Sequence[Passage], embedder: Embedder | None, *,
-                     thresholds: Thresholds = DEFAULT_THRESHOLDS,
-                     strict: bool = False) -> list[Sentence]:
+                     thresholds: Thresholds = DEFAULT_THRESHOLDS, strict: bool = False,
+                     judge: ClaimJudge | None = None) -> list[Sentence]:
     """For backends that never cite: ignore any markers and cite every sentence's best passage."""
-    return check(_MARKER.sub("", text), passages, embedder, thresholds=thresholds, strict=strict)
+    return check(_MARKER.sub("", text), passages, embedder, thresholds=thresholds, strict=strict,
+                 judge=judge)
 
 
 def support_summary(sentences: Sequence[Sentence]) -> str:
@@ -137,10 +159,10 @@ class _Judge:
 
     def __init__(self, feats: _Words, infos: list[_PassageInfo], passages: Sequence[Passage],
                  cos_row: npt.NDArray[np.float32] | None, thresholds: Thresholds,
-                 bar: float) -> None:
+                 bar: float, text: str = "") -> None:
         self.feats, self.infos, self.passages = feats, infos, passages
-        self.cos_row, self.th, self.bar = cos_row, thresholds, bar
-        self.scored = [_score(feats, info, cos_row, thresholds) for info in infos]
+        self.cos_row, self.th, self.bar, self.text = cos_row, thresholds, bar, text
+        self.scored = [_score(feats, info, cos_row, thresholds, text) for info in infos]
 
     def citation(self, number: int, *, recited: bool = False) -> Citation:
         scored = self.scored[number - 1]
@@ -151,7 +173,31 @@ class _Judge:
         """Support by several passages together: a sentence may combine their facts."""
         vocab = frozenset().union(*(self.infos[n - 1].vocab for n in numbers))
         cosine = max(self.scored[n - 1].cosine for n in numbers)
-        return _combine(self.feats, vocab, None if self.cos_row is None else cosine, self.th)[0]
+        score = _combine(self.feats, vocab, None if self.cos_row is None else cosine, self.th)[0]
+        if any(self.scored[n - 1].verbatim for n in numbers):
+            return score
+        infos = [self.infos[n - 1] for n in numbers]
+        facts = align.claim_facts(self.text, frozenset().union(*(i.names for i in infos)))
+        failed = align.failures(facts, " ".join(self.span_text(n) for n in numbers),
+                                extra=" ".join(i.extra for i in infos))
+        return round(score * self.th.fact_penalty ** min(len(failed), 2), 4)
+
+    def span_text(self, number: int) -> str:
+        """The passage sentences the claim aligns to, in passage order."""
+        info = self.infos[number - 1]
+        return " ".join(info.text[a:b] for a, b in
+                        (info.spans[k] for k in sorted(self.scored[number - 1].aligned)))
+
+    def read(self, sentence: Sentence, judge: ClaimJudge) -> None:
+        """The judge's reading of a supported, non-verbatim sentence against its aligned span."""
+        numbers = [c.number for c in sentence.citations]
+        if not (sentence.supported and numbers) or is_refusal(sentence.text) or \
+                any(self.scored[n - 1].verbatim for n in numbers):
+            return
+        probability = judge.probability(" ".join(self.span_text(n) for n in numbers),
+                                        sentence.text)
+        if probability is not None and probability < judge.threshold:
+            sentence.supported = False
 
     def supporting(self, numbers: Sequence[int]) -> tuple[list[int], float]:
         """The numbers among `numbers` that support the claim (alone, or together), and how well."""
@@ -316,7 +362,8 @@ def _passage_info(passage: Passage) -> _PassageInfo:
     if doc.published is not None:
         extra += f" {doc.published.isoformat()} {doc.published:%B %d %Y}"
     return _PassageInfo(vocab=vocabulary(f"{text}\n{extra}"), spans=spans,
-                        sentence_vocabs=[vocabulary(text[a:b]) for a, b in spans], rows=[])
+                        sentence_vocabs=[vocabulary(text[a:b]) for a, b in spans], rows=[],
+                        text=text, extra=extra, names=align.mid_capitals(text))
 
 
 
@@ -345,6 +392,9 @@ class _Scored:
     span: tuple[int, int]  # the best-supporting sentence of the passage
     cosine: float  # cosine to the passage's best-matching sentence (0 without an embedder)
     overlap: float  # weighted share of the sentence's words in the passage, before penalties
+    aligned: tuple[int, ...] = ()  # the passage sentences (indices) the claim aligns to
+    failed: tuple[str, ...] = ()  # facts of the claim the aligned sentences do not state
+    verbatim: bool = False  # the claim occurs word for word in the passage
 
 
 def _combine(feats: _Words, vocab: frozenset[str], cosine: float | None,
@@ -359,16 +409,51 @@ def _combine(feats: _Words, vocab: frozenset[str], cosine: float | None,
 
 
 def _score(feats: _Words, info: _PassageInfo, cos_row: npt.NDArray[np.float32] | None,
-           thresholds: Thresholds) -> _Scored:
+           thresholds: Thresholds, text: str = "") -> _Scored:
     """How well one passage supports the sentence, and where."""
     w = thresholds.overlap_weight
-    best_k, best_local, best_cos = 0, -1.0, 0.0
+    locals_: list[float] = []
+    best_cos = 0.0
     for k, vocab in enumerate(info.sentence_vocabs):
         local = _overlap(feats, vocab)[0]
         cos = float(cos_row[info.rows[k]]) if cos_row is not None else 0.0
-        combined = w * local + (1 - w) * cos if cos_row is not None else local
-        if combined > best_local:
-            best_k, best_local = k, combined
+        locals_.append(w * local + (1 - w) * cos if cos_row is not None else local)
         best_cos = max(best_cos, cos)
+    best_k = max(range(len(locals_)), key=lambda k: (locals_[k], -k)) if locals_ else 0
     score, overlap = _combine(feats, info.vocab, None if cos_row is None else best_cos, thresholds)
-    return _Scored(score=score, span=info.spans[best_k], cosine=best_cos, overlap=overlap)
+    if not text:
+        return _Scored(score=score, span=info.spans[best_k], cosine=best_cos, overlap=overlap)
+    aligned = _aligned(feats, info, locals_, best_k, thresholds)
+    if align.is_verbatim(text, info.text):
+        return _Scored(score=score, span=info.spans[best_k], cosine=best_cos, overlap=overlap,
+                       aligned=aligned, verbatim=True)
+    first = min(aligned)
+    context = info.text[info.spans[first - 1][0]:info.spans[first - 1][1]] if first else ""
+    span = " ".join(info.text[a:b] for a, b in (info.spans[k] for k in aligned))
+    failed = align.failures(align.claim_facts(text, info.names), span, context=context,
+                            extra=info.extra)
+    score = round(score * thresholds.fact_penalty ** min(len(failed), 2), 4)
+    return _Scored(score=score, span=info.spans[best_k], cosine=best_cos, overlap=overlap,
+                   aligned=aligned, failed=tuple(failed))
+
+
+def _aligned(feats: _Words, info: _PassageInfo, locals_: list[float], best_k: int,
+             thresholds: Thresholds) -> tuple[int, ...]:
+    """The best-matching sentence, plus the next best that each hold a fair share of the claim's
+    words the ones before do not (a claim may join two sentences), in passage order."""
+    total = sum(feats.weights.values()) or 1.0
+
+    def found(k: int) -> set[str]:
+        return {word for word in feats.weights if _found(word, info.sentence_vocabs[k])}
+
+    picked, covered = [best_k], found(best_k) if info.sentence_vocabs else set()
+    for k in sorted(range(len(locals_)), key=lambda k: locals_[k], reverse=True):
+        if len(picked) == thresholds.aligned_sentences:
+            break
+        if k in picked:
+            continue
+        new = found(k) - covered
+        if sum(feats.weights[word] for word in new) / total >= thresholds.part:
+            picked.append(k)
+            covered |= new
+    return tuple(sorted(picked))

@@ -19,6 +19,7 @@ from qa.answer.pick import Pick, pick_sentence, refusal_threshold
 from qa.answer.quotes import answer_from_quote, split_quote_first
 from qa.errors import IncompleteAnswer
 from qa.generators.base import GenerationRequest, Generator
+from qa.judge import reading_judge
 from qa.records import Answer, Passage, Sentence
 from qa.refusal import NOT_IN_DOCUMENTS, is_refusal
 from qa.retrieve import FUSION_K, NO_FILTERS, Filters, retrieve
@@ -89,7 +90,9 @@ def generate_checked(embedder: Embedder | None, generator: Generator,
     text = answer_from_quote(text, quotes, request.passages)
     if complete and (is_refusal(text) or not text):
         return refusal(request.question, request.passages, generator.name)
-    sentences = cite.check(text, request.passages, embedder, strict=strict)
+    # written text (not verbatim) is also read by the model where it reports probabilities
+    sentences = cite.check(text, request.passages, embedder, strict=strict,
+                           judge=reading_judge(generator))
     answer = Answer(question=request.question, sentences=sentences, passages=request.passages,
                     backend=generator.name, refused=False, complete=complete, raw_text=raw)
     if complete and request.task == "answer":

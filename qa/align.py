@@ -1,0 +1,276 @@
+"""Alignment for the citation check: the few passage sentences a claim aligns to, and whether
+every fact of the claim is found there in the same role.
+
+Word overlap with a whole chunk sees that a sentence is about its passage, not that the passage
+says it: a name taken from another paragraph, "20" for "200", a dropped "not" and a swapped
+subject all share the chunk's words. So the facts of a claim (numbers with their scale, names,
+months and weekdays, negations, gendered pronouns) are checked against the sentences it aligns
+to only:
+
+- a number must occur there with the same scale ("20 million" is not "20 billion", "20" is not
+  "200"); a name must occur there (names of the sentence before count when the aligned sentence
+  refers back with a pronoun: "he said" after "Wang Yi met Blinken");
+- role: a fact's next or previous content word in the claim must not sit on the other side of it
+  in the span ("Chelsea beat Arsenal" against "Arsenal beat Chelsea");
+- a negation in the claim must negate the same word in the span, and a negated word of the span
+  must not be stated plainly by the claim;
+- a claim's "she" against a span that says only "he" (or the reverse) fails.
+
+A claim found word for word in the passage is verbatim: it needs none of this.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.text import STOPWORDS, light_stem
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z][A-Za-z'’\-]*|%")
+_SCALES = {"million": "million", "mln": "million", "m": "million", "mn": "million",
+           "billion": "billion", "bn": "billion", "bln": "billion", "b": "billion",
+           "trillion": "trillion", "thousand": "thousand", "k": "thousand",
+           "percent": "percent", "pct": "percent", "%": "percent", "cent": "percent"}
+_MONTHS = {m: m[:3] for m in "january february march april may june july august september "
+           "october november december".split()}
+_NEGATIONS = frozenset("not n't no never neither nor none nothing nobody cannot".split())
+_MASCULINE = frozenset("he him his himself".split())
+_FEMININE = frozenset("she her hers herself".split())
+_BACK_REFERENCES = _MASCULINE | _FEMININE | frozenset("they them their it its".split())
+_NEGATION_REACH = 3  # content words after a negation that it may govern ("did not fully agree")
+
+
+@dataclass(frozen=True)
+class Token:
+    raw: str
+    key: str  # normalised: lower case, light stem, month abbreviated, number without commas
+    kind: str  # "number", "name", "word", "stop", "negation", "scale"
+
+
+@dataclass(frozen=True)
+class Fact:
+    key: str
+    kind: str  # "number" or "name"
+    scale: str = ""  # for numbers: million, billion, percent...
+    before: str = ""  # the content word just before it in the claim
+    after: str = ""  # the content word just after it
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    facts: tuple[Fact, ...]
+    negated: tuple[str, ...]  # content words the claim negates ("" when nothing follows)
+    genders: frozenset[str]  # "m" / "f": gendered pronouns of the claim
+    tokens: tuple[Token, ...]
+
+
+def tokens(text: str, *, capitals_as_names: frozenset[str] = frozenset()) -> list[Token]:
+    """`text` as facts-aware tokens. A capitalised word is a name unless it starts the
+    sentence; a first word counts as a name when `capitals_as_names` holds it (the passage
+    writes it with a capital mid-sentence)."""
+    out: list[Token] = []
+    previous_number = False
+    for m in _TOKEN.finditer(text.replace("’", "'")):
+        raw = m.group()
+        low = raw.lower()
+        if low.endswith("n't"):
+            stem = low[:-3]
+            out.append(Token(raw[:-3], stem, "stop"))
+            out.append(Token("n't", "n't", "negation"))
+            previous_number = False
+            continue
+        if low.endswith("'s"):
+            low = low[:-2]
+        if raw[0].isdigit():
+            out.append(Token(raw, raw.replace(",", ""), "number"))
+            previous_number = True
+            continue
+        if previous_number and low in _SCALES:
+            out.append(Token(raw, _SCALES[low], "scale"))
+        elif low in ("per",) and previous_number:
+            previous_number = True  # "5 per cent"
+            continue
+        elif low in _NEGATIONS:
+            out.append(Token(raw, low, "negation"))
+        elif low in STOPWORDS or len(low) < 2:
+            out.append(Token(raw, low, "stop"))
+        else:
+            key = _MONTHS.get(low) or light_stem(low.strip("'-"))
+            first = not out or _sentence_start(text, m.start())
+            is_name = raw[0].isupper() and (not first or key in capitals_as_names)
+            out.append(Token(raw, key, "name" if is_name else "word"))
+        previous_number = False
+    return out
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    before = text[:at].rstrip(" \"'“‘(")
+    return not before or before[-1] in ".!?:\n"
+
+
+def mid_capitals(text: str) -> frozenset[str]:
+    """Keys of words `text` capitalises where a capital is not forced (not first in a
+    sentence): the names of the passage."""
+    return frozenset(t.key for t in tokens(text) if t.kind == "name")
+
+
+def claim_facts(text: str, passage_names: frozenset[str] = frozenset()) -> ClaimFacts:
+    toks = tokens(text, capitals_as_names=passage_names)
+    content = [t for t in toks if t.kind in ("number", "name", "word", "scale")]
+    facts: list[Fact] = []
+    for i, t in enumerate(content):
+        if t.kind not in ("number", "name"):
+            continue
+        scale = content[i + 1].key if (t.kind == "number" and i + 1 < len(content)
+                                       and content[i + 1].kind == "scale") else ""
+        # the neighbours outside a multi-word name ("Tony Blair said": Blair's, not Tony's)
+        lo, hi = i, i
+        while lo > 0 and content[lo - 1].kind == t.kind == "name":
+            lo -= 1
+        while hi + 1 < len(content) and content[hi + 1].kind == t.kind == "name":
+            hi += 1
+        before = content[lo - 1].key if lo > 0 and content[lo - 1].kind == "word" else ""
+        after = content[hi + 1].key if hi + 1 < len(content) and \
+            content[hi + 1].kind == "word" else ""
+        facts.append(Fact(t.key, t.kind, scale, before, after))
+    genders = frozenset(("m" if t.key in _MASCULINE else "f") for t in toks
+                        if t.key in _MASCULINE | _FEMININE)
+    return ClaimFacts(tuple(facts), tuple(_negated_words(toks)), genders, tuple(toks))
+
+
+def _negated_words(toks: Sequence[Token]) -> list[str]:
+    """For each negation, the first content word after it (within reach), or ""."""
+    out: list[str] = []
+    for i, t in enumerate(toks):
+        if t.kind != "negation":
+            continue
+        following = [u.key for u in toks[i + 1:i + 1 + 2 * _NEGATION_REACH]
+                     if u.kind in ("word", "name", "number")][:_NEGATION_REACH]
+        out.append(following[0] if following else "")
+    return out
+
+
+def _negated_near(toks: Sequence[Token], word: str) -> bool:
+    """Whether some occurrence of `word` in `toks` has a negation shortly before it."""
+    for i, t in enumerate(toks):
+        if t.key != word:
+            continue
+        window = toks[max(0, i - 2 * _NEGATION_REACH):i]
+        content_after_neg = 0
+        for u in reversed(window):
+            if u.kind == "negation":
+                if content_after_neg < _NEGATION_REACH:
+                    return True
+                break
+            if u.kind in ("word", "name", "number"):
+                content_after_neg += 1
+    return False
+
+
+def failures(claim: ClaimFacts, span: str, *, context: str = "", extra: str = "") -> list[str]:
+    """What of the claim the aligned `span` does not state, one short reason each.
+
+    `context` is the passage text just before the span (pronoun antecedents); `extra` is what
+    the passage is known to say about itself (title, source, date), which may hold a name.
+    """
+    span_toks = tokens(span)
+    content = [t for t in span_toks if t.kind in ("number", "name", "word", "scale")]
+    keys = [t.key for t in content]
+    refers_back = any(t.key in _BACK_REFERENCES for t in span_toks)
+    named = set(keys) | {t.key for t in tokens(extra)}
+    if refers_back:
+        named |= {t.key for t in tokens(context)}
+    out: list[str] = []
+    for fact in claim.facts:
+        if fact.kind == "number":
+            if not _number_found(fact, content):
+                out.append(f"number {fact.key}{' ' + fact.scale if fact.scale else ''}")
+        elif fact.key not in named:
+            out.append(f"name {fact.key}")
+    out.extend(_swapped(claim.tokens, span_toks))
+    claim_has_negation = bool(claim.negated)
+    for word in claim.negated:
+        if word and word in keys and not _negated_near(span_toks, word):
+            out.append(f"negation of {word}")
+        elif not word and not any(t.kind == "negation" for t in span_toks):
+            out.append("negation")
+    claim_keys = {t.key for t in claim.tokens}
+    for word in _negated_words(span_toks):
+        if word and word in claim_keys and not _negated_near(claim.tokens, word):
+            out.append(f"negation of {word} dropped")
+    if claim_has_negation and not any(t.kind == "negation" for t in span_toks) and \
+            not any(f.startswith("negation") for f in out):
+        out.append("negation")
+    span_genders = {("m" if t.key in _MASCULINE else "f") for t in span_toks
+                    if t.key in _MASCULINE | _FEMININE}
+    context_genders = {("m" if t.key in _MASCULINE else "f") for t in tokens(context)
+                       if t.key in _MASCULINE | _FEMININE}
+    seen = span_genders | context_genders
+    for gender in claim.genders:
+        if seen and gender not in seen:
+            out.append("pronoun")
+    return out
+
+
+def _number_found(fact: Fact, content: Sequence[Token]) -> bool:
+    for i, t in enumerate(content):
+        if t.kind == "number" and t.key == fact.key:
+            scale = content[i + 1].key if i + 1 < len(content) and \
+                content[i + 1].kind == "scale" else ""
+            if scale == fact.scale or not fact.scale or not scale:
+                # a bare number may drop or add its scale ("$1.13bn" said as "1.13")
+                return True
+    return False
+
+
+def _swapped(claim: Sequence[Token], span: Sequence[Token]) -> list[str]:
+    """Pairs of facts that trade places around the same words: the claim says "A beat B" (or
+    "6.4 pct to 725,023 tonnes") where the span says "B beat A", and nowhere "A ... B".
+
+    One fact beside a word on the other side ("Biden met" against "met Biden") is no evidence:
+    "Xi met Biden" and "Xi and Biden met" say the same."""
+    ours = [t for t in claim if t.kind in ("number", "name", "word", "scale")]
+    theirs = [t.key for t in span if t.kind in ("number", "name", "word", "scale")]
+    out: list[str] = []
+    for i, a in enumerate(ours):
+        if a.kind not in ("number", "name"):
+            continue
+        for j in range(i + 2, min(i + 4, len(ours))):  # one or two words between the facts
+            b, gap = ours[j], [t.key for t in ours[i + 1:j]]
+            if b.kind != a.kind or any(t.kind == a.kind for t in ours[i + 1:j]):
+                continue
+            if _in_order(theirs, b.key, gap, a.key) and not _near(theirs, a.key, b.key, j - i):
+                out.append(f"role of {a.key} and {b.key}")
+    return out
+
+
+def _in_order(keys: Sequence[str], first: str, gap: Sequence[str], last: str) -> bool:
+    n = len(gap) + 1
+    for i, k in enumerate(keys):
+        if k == first and i + n < len(keys) and keys[i + n] == last and \
+                list(keys[i + 1:i + n]) == list(gap):
+            return True
+    return False
+
+
+def _near(keys: Sequence[str], first: str, last: str, distance: int) -> bool:
+    """`first` before `last` within `distance` + 1 words: the claim's order is also there."""
+    for i, k in enumerate(keys):
+        if k == first and last in keys[i + 1:i + distance + 2]:
+            return True
+    return False
+
+
+_SPACE = re.compile(r"\s+")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
+def normalised(text: str) -> str:
+    return _SPACE.sub(" ", text.translate(_QUOTES)).strip().lower()
+
+
+def is_verbatim(claim: str, passage_text: str) -> bool:
+    """The claim occurs word for word in the passage (spacing, quote style and case aside)."""
+    needle = normalised(claim).rstrip(".!?;:")
+    return len(needle) >= 12 and needle in normalised(passage_text)
