@@ -1,13 +1,16 @@
 """Build FactCC-style claim sets (document, claim, label, transform) from ../shared/eval.
 
-Positives (label 1): a sentence of the document, verbatim (`verbatim`), and a light rule-based
+Positives (label 1): a sentence of the document, verbatim (`verbatim`), a light rule-based
 paraphrase of one (`paraphrase`: reported speech turned round, a leading connective dropped,
-common words swapped for synonyms, numbers and contractions re-spelled). Negatives (label 0),
+common words swapped for synonyms, numbers and contractions re-spelled), and a sentence cut to its
+first clause (`compression`). Negatives (label 0),
 each made from a document sentence by one change, as FactCC (Kryscinski et al. 2020) made them:
 `entity_swap` (a name replaced by another name of the same document), `number_swap` (a number
 replaced by another of the document, or changed), `date_swap` (a month, weekday or year
 changed), `pronoun_swap` (he <-> she, his <-> her), `negation` (a "not" added to or taken from an
-auxiliary verb), `other_article` (a sentence of another article of the same corpus).
+auxiliary verb), `other_article` (a sentence of another article of the same corpus), and beyond
+FactCC `antonym` (a word replaced by its opposite: rose -> fell, won -> lost, supports ->
+opposes), which keeps every name and number and so needs reading, not word matching.
 
 Documents are split into dev and test by a hash of their id, so tuning on dev never sees a test
 document. The data's licences are research-only: write outside the repository.
@@ -127,7 +130,7 @@ def date_swap(s: str, doc: Doc, rng: random.Random) -> str | None:
 
 
 def pronoun_swap(s: str, doc: Doc, rng: random.Random) -> str | None:
-    found = [m for m in re.finditer(r"\b(he|she|his|him|himself|herself)\b", s, re.I)]
+    found = list(re.finditer(r"\b(he|she|his|him|himself|herself)\b", s, re.I))
     if not found:
         return None
     m = rng.choice(found)
@@ -174,9 +177,42 @@ def paraphrase(s: str, doc: Doc, rng: random.Random) -> str | None:
     return out if out != s else None
 
 
+_ANTONYMS = dict(pair for a, b in (
+    ("rose", "fell"), ("rise", "fall"), ("rises", "falls"), ("increased", "decreased"),
+    ("increase", "decrease"), ("higher", "lower"), ("won", "lost"), ("win", "lose"),
+    ("gained", "lost"), ("largest", "smallest"), ("biggest", "smallest"), ("strong", "weak"),
+    ("stronger", "weaker"), ("profit", "loss"), ("profits", "losses"), ("best", "worst"),
+    ("early", "late"), ("earlier", "later"), ("approved", "rejected"), ("accepted", "rejected"),
+    ("supports", "opposes"), ("support", "oppose"), ("bought", "sold"), ("buy", "sell"),
+    ("positive", "negative"), ("above", "below"), ("maximum", "minimum"), ("north", "south"),
+    ("east", "west"), ("majority", "minority"), ("first", "last"), ("large", "small"),
+    ("more", "fewer"), ("new", "old"), ("rising", "falling"), ("good", "bad"),
+    ("success", "failure"), ("successful", "unsuccessful"), ("agreed", "refused"),
+    ("allowed", "banned"), ("open", "closed"), ("opened", "closed"), ("joined", "left"),
+    ("increasing", "decreasing"), ("major", "minor"), ("long", "short"), ("high", "low"))
+    for pair in ((a, b), (b, a)))
+_CLAUSE_END = re.compile(r",\s+(?:which|while|but|and|although|though|after|as|because|who)\s|"
+                         r";\s|\s+-\s")
+
+
+def antonym(s: str, doc: Doc, rng: random.Random) -> str | None:
+    found = [m for m in re.finditer(r"\b[a-z]+\b", s) if m.group() in _ANTONYMS]
+    if not found:
+        return None
+    m = rng.choice(found)
+    return s[:m.start()] + _ANTONYMS[m.group()] + s[m.end():]
+
+
+def compression(s: str, doc: Doc, rng: random.Random) -> str | None:
+    cut = _CLAUSE_END.search(s)
+    if not cut or s.count('"') or len(s[:cut.start()].split()) < 7:
+        return None
+    return s[:cut.start()].rstrip(",;: ") + "."
+
+
 TRANSFORMS: dict[str, Transform] = {
     "entity_swap": entity_swap, "number_swap": number_swap, "date_swap": date_swap,
-    "pronoun_swap": pronoun_swap, "negation": negation,
+    "pronoun_swap": pronoun_swap, "negation": negation, "antonym": antonym,
 }
 
 
@@ -199,6 +235,10 @@ def claims_for(doc: Doc, others: list[Doc], rng: random.Random) -> Iterator[dict
     for s in pool[1:]:
         if (p := paraphrase(s, doc, rng)) is not None:
             yield row(p, 1, "paraphrase")
+            break
+    for s in pool[2:]:
+        if (c := compression(s, doc, rng)) is not None:
+            yield row(c, 1, "compression")
             break
     for name, transform in TRANSFORMS.items():
         for s in pool:

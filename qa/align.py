@@ -272,5 +272,19 @@ def normalised(text: str) -> str:
 
 def is_verbatim(claim: str, passage_text: str) -> bool:
     """The claim occurs word for word in the passage (spacing, quote style and case aside)."""
-    needle = normalised(claim).rstrip(".!?;:")
-    return len(needle) >= 12 and needle in normalised(passage_text)
+    needle = normalised(claim).rstrip(".!?;:, ")
+    hay = normalised(passage_text)
+    if len(needle) < 12:
+        return False
+    at = hay.find(needle)
+    while at >= 0:
+        rest = hay[at + len(needle):]
+        # a cut is verbatim only at a word's end, and not just before a "not" it would drop
+        if (not rest or not rest[0].isalnum()) and \
+                not _NEGATION_AHEAD.match(rest):
+            return True
+        at = hay.find(needle, at + 1)
+    return False
+
+
+_NEGATION_AHEAD = re.compile(r"\W*(?:not|n't|no|never|neither|nor)\b")

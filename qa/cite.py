@@ -440,11 +440,16 @@ def _score(feats: _Words, info: _PassageInfo, cos_row: npt.NDArray[np.float32] |
 def _aligned(feats: _Words, info: _PassageInfo, locals_: list[float], best_k: int,
              thresholds: Thresholds) -> tuple[int, ...]:
     """The best-matching sentence, plus the next best that each hold a fair share of the claim's
-    words the ones before do not (a claim may join two sentences), in passage order."""
-    total = sum(feats.weights.values()) or 1.0
+    plain words the ones before do not (a claim may join two sentences), in passage order.
+
+    Only plain words count here: a sentence that adds nothing but a number or a name (the one
+    a swapped fact came from) does not join the span."""
+    plain = {w: v for w, v in feats.weights.items()
+             if w not in feats.numbers and w not in feats.names}
+    total = sum(plain.values()) or 1.0
 
     def found(k: int) -> set[str]:
-        return {word for word in feats.weights if _found(word, info.sentence_vocabs[k])}
+        return {word for word in plain if _found(word, info.sentence_vocabs[k])}
 
     picked, covered = [best_k], found(best_k) if info.sentence_vocabs else set()
     for k in sorted(range(len(locals_)), key=lambda k: locals_[k], reverse=True):
@@ -453,7 +458,7 @@ def _aligned(feats: _Words, info: _PassageInfo, locals_: list[float], best_k: in
         if k in picked:
             continue
         new = found(k) - covered
-        if sum(feats.weights[word] for word in new) / total >= thresholds.part:
+        if sum(plain[word] for word in new) / total >= thresholds.part:
             picked.append(k)
             covered |= new
     return tuple(sorted(picked))

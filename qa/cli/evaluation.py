@@ -143,6 +143,8 @@ def eval_check_cmd(
     pairs: Annotated[Path, typer.Option("--pairs", help="JSONL: document, claim, label "
                                         "(1 = consistent), optional transform.")],
     limit: Annotated[int | None, typer.Option(help="Only the first N pairs.")] = None,
+    baseline: Annotated[bool, typer.Option("--baseline", help="Also run the check without "
+                                           "alignment (as it was before issue 11).")] = False,
     no_embedder: Annotated[bool, typer.Option("--no-embedder", help="Score by word overlap "
                                               "alone (no MiniLM cosine).")] = False,
     judge_threshold: Annotated[float | None, typer.Option(
@@ -170,7 +172,8 @@ def eval_check_cmd(
         try:
             judge = reading_judge(backend, judge_threshold) if backend is not None else None
             with stage_progress() as progress:
-                report = eval_check(items, settings, embedder, judge, progress=progress)
+                report = eval_check(items, settings, embedder, judge, baseline=baseline,
+                                    progress=progress)
         finally:
             if backend is not None:
                 backend.close()
@@ -188,7 +191,7 @@ def render_check_report(report: dict[str, Any]) -> None:
                             f"{report['documents']} documents; embedder "
                             f"{report['embedder'] or 'none'}; judge "
                             f"{report['generator'] or 'none'}"))
-    runs = [name for name in ("check", "check+judge") if name in report]
+    runs = [name for name in ("baseline", "check", "check+judge") if name in report]
     table = Table("", *runs, box=None, header_style="bold")
     for key, label in (("balanced_accuracy_pct", "balanced accuracy %"), ("tpr_pct", "TPR %"),
                        ("fpr_pct", "FPR %"), ("ms_per_claim", "ms per claim"),

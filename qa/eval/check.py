@@ -26,7 +26,7 @@ from qa import cite
 from qa.errors import QAError
 from qa.ingest.chunker import chunk_document
 from qa.judge import ReadingJudge
-from qa.records import DocInfo, Document, Passage
+from qa.records import DocInfo, Document, Passage, Sentence
 from qa.settings import Settings
 from qa.text import split_sentences
 from vectorstore.embedders import Embedder
@@ -126,13 +126,42 @@ class CachedEmbedder:
         return np.stack([self.cache[t] for t in texts])
 
 
+# The check as it was before alignment (issue 11): the same scores, no fact of the claim
+# required in the sentences it aligns to.
+BASELINE = cite.Thresholds(fact_penalty=1.0)
+SWEEP = tuple(round(0.05 * i, 2) for i in range(1, 20))
+
+
+class RecordingJudge:
+    """Asks the real judge but never vetoes: the probabilities are kept, so the verdict at any
+    threshold (the judge's own, and a sweep for tuning) comes from one pass."""
+
+    threshold = -1.0
+
+    def __init__(self, judge: ReadingJudge) -> None:
+        self.judge = judge
+        self.probabilities: list[float] = []
+        self.seconds = 0.0
+
+    def probability(self, span: str, claim: str) -> float | None:
+        started = time.perf_counter()
+        p = self.judge.probability(span, claim)
+        self.seconds += time.perf_counter() - started
+        if p is not None:
+            self.probabilities.append(p)
+        return p
+
+
 def eval_check(pairs: Sequence[Pair], settings: Settings, embedder: Embedder | None,
-               judge: ReadingJudge | None = None,
+               judge: ReadingJudge | None = None, *, baseline: bool = False,
                progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
-    """Check every pair without the judge and, given one, with it."""
+    """Check every pair without the judge and, given one, with it; `baseline` adds the check
+    without alignment."""
     cached = CachedEmbedder(embedder) if embedder is not None else None
     documents: dict[str, list[Passage]] = {}
-    runs = [Verdicts("check")] + ([Verdicts("check+judge")] if judge is not None else [])
+    before, check, judged = Verdicts("baseline"), Verdicts("check"), Verdicts("check+judge")
+    lowest: list[float | None] = []  # the judge's least P(Yes) over a claim's sentences
+    recorder = RecordingJudge(judge) if judge is not None else None
     for done, pair in enumerate(pairs, 1):
         passages = documents.get(pair.document)
         if passages is None:
@@ -140,19 +169,47 @@ def eval_check(pairs: Sequence[Pair], settings: Settings, embedder: Embedder | N
             if cached is not None:  # embed the document's sentences outside the timing
                 cached.embed([p.text[a:b] for p in passages for a, b in
                               split_sentences(p.text)])
-        for run in runs:
-            calls = judge.calls if judge is not None else 0
+        if baseline:
             started = time.perf_counter()
-            sentences = cite.attach_citations(pair.claim, passages, cached,
-                                              judge=judge if run.name != "check" else None)
-            run.seconds.append(time.perf_counter() - started)
-            run.verdicts.append(bool(sentences) and all(s.supported for s in sentences))
-            run.judge_calls += (judge.calls - calls) if judge is not None else 0
+            sentences = cite.attach_citations(pair.claim, passages, cached, thresholds=BASELINE)
+            before.seconds.append(time.perf_counter() - started)
+            before.verdicts.append(_consistent(sentences))
+        if recorder is not None:
+            recorder.probabilities, recorder.seconds = [], 0.0
+        started = time.perf_counter()
+        sentences = cite.attach_citations(pair.claim, passages, cached, judge=recorder)
+        elapsed = time.perf_counter() - started
+        check.seconds.append(elapsed - (recorder.seconds if recorder else 0.0))
+        check.verdicts.append(_consistent(sentences))
+        if recorder is not None and judge is not None:
+            judged.seconds.append(elapsed)
+            judged.judge_calls += len(recorder.probabilities)
+            low = min(recorder.probabilities, default=None)
+            lowest.append(low)
+            judged.verdicts.append(check.verdicts[-1] and (low is None or low >= judge.threshold))
         if progress:
             progress("check", done, len(pairs))
-    return {"pairs": len(pairs), "documents": len(documents),
-            "positives": sum(p.label for p in pairs),
-            "negatives": sum(1 - p.label for p in pairs),
-            "embedder": embedder.name if embedder is not None else None,
-            "judge_threshold": judge.threshold if judge is not None else None,
-            **{run.name: run.summary(pairs) for run in runs}}
+    report: dict[str, Any] = {
+        "pairs": len(pairs), "documents": len(documents),
+        "positives": sum(p.label for p in pairs), "negatives": sum(1 - p.label for p in pairs),
+        "embedder": embedder.name if embedder is not None else None,
+        "judge_threshold": judge.threshold if judge is not None else None}
+    if baseline:
+        report["baseline"] = before.summary(pairs)
+    report["check"] = check.summary(pairs)
+    if judge is not None:
+        report["check+judge"] = judged.summary(pairs)
+        report["judge_sweep"] = {str(t): _balanced(check.verdicts, lowest, t, pairs)
+                                 for t in SWEEP}
+    return report
+
+
+def _consistent(sentences: Sequence[Sentence]) -> bool:
+    return bool(sentences) and all(s.supported for s in sentences)
+
+
+def _balanced(verdicts: Sequence[bool], lowest: Sequence[float | None], threshold: float,
+              pairs: Sequence[Pair]) -> float | None:
+    run = Verdicts("sweep", [v and (p is None or p >= threshold)
+                             for v, p in zip(verdicts, lowest, strict=True)])
+    return run.summary(pairs)["balanced_accuracy_pct"]
