@@ -212,4 +212,5 @@ def _balanced(verdicts: Sequence[bool], lowest: Sequence[float | None], threshol
               pairs: Sequence[Pair]) -> float | None:
     run = Verdicts("sweep", [v and (p is None or p >= threshold)
                              for v, p in zip(verdicts, lowest, strict=True)])
-    return run.summary(pairs)["balanced_accuracy_pct"]
+    balanced: float | None = run.summary(pairs)["balanced_accuracy_pct"]
+    return balanced
