@@ -37,7 +37,9 @@ _MONTHS = {m: m[:3] for m in "january february march april may june july august 
 _NEGATIONS = frozenset("not n't no never neither nor none nothing nobody cannot".split())
 _MASCULINE = frozenset("he him his himself".split())
 _FEMININE = frozenset("she her hers herself".split())
-_BACK_REFERENCES = _MASCULINE | _FEMININE | frozenset("they them their it its".split())
+# Personal pronouns only: "it" mostly stands for a thing ("go ahead with it"), and letting it
+# bring in the names of the sentence before let swapped names through.
+_BACK_REFERENCES = _MASCULINE | _FEMININE | frozenset("they them their".split())
 _NEGATION_REACH = 3  # content words after a negation that it may govern ("did not fully agree")
 
 
@@ -80,8 +82,10 @@ def tokens(text: str, *, capitals_as_names: frozenset[str] = frozenset()) -> lis
             out.append(Token("n't", "n't", "negation"))
             previous_number = False
             continue
-        if low.endswith("'s"):
-            low = low[:-2]
+        for suffix in ("'s", "'ll", "'d", "'re", "'ve", "'m"):
+            if low.endswith(suffix):
+                low, raw = low[:-len(suffix)], raw[:-len(suffix)]
+                break
         if raw[0].isdigit():
             out.append(Token(raw, raw.replace(",", ""), "number"))
             previous_number = True
@@ -98,7 +102,8 @@ def tokens(text: str, *, capitals_as_names: frozenset[str] = frozenset()) -> lis
         else:
             key = _MONTHS.get(low) or light_stem(low.strip("'-"))
             first = not out or _sentence_start(text, m.start())
-            is_name = raw[0].isupper() and (not first or key in capitals_as_names)
+            is_name = (raw[0].isupper() and (not first or key in capitals_as_names)) or \
+                any(part[:1].isupper() for part in raw.split("-")[1:])  # "anti-Semitic"
             out.append(Token(raw, key, "name" if is_name else "word"))
         previous_number = False
     return out
@@ -151,6 +156,27 @@ def _negated_words(toks: Sequence[Token]) -> list[str]:
     return out
 
 
+def _negation_failures(claim: ClaimFacts, span_toks: Sequence[Token],
+                       span_keys: Sequence[str]) -> list[str]:
+    """A word negated an odd number of times on one side and an even number on the other
+    ("did not discuss" against "discussed"; "would not be no spree" against "would be no
+    spree"); a claim's negation of a word the span does not have needs some negation there."""
+    span_negated = _negated_words(span_toks)
+    claim_keys = [t.key for t in claim.tokens]
+    out: list[str] = []
+    for word in dict.fromkeys(w for w in (*claim.negated, *span_negated) if w):
+        in_claim = any(_same_word(word, k) for k in claim_keys)
+        in_span = any(_same_word(word, k) for k in span_keys)
+        ours = sum(_same_word(word, w) for w in claim.negated)
+        theirs = sum(_same_word(word, w) for w in span_negated)
+        if in_claim and in_span and ours % 2 != theirs % 2:
+            out.append(f"negation of {word}")
+    has_negation = any(t.kind == "negation" for t in span_toks)
+    if claim.negated and not has_negation:
+        out.append("negation")
+    return list(dict.fromkeys(out))
+
+
 def _same_word(a: str, b: str) -> bool:
     """One word in two forms, as far as a negation goes: the light stem leaves "discus" and
     "discuss" (from "discussed") apart; five shared letters join them."""
@@ -195,26 +221,12 @@ def failures(claim: ClaimFacts, span: str, *, context: str = "", extra: str = ""
         elif fact.key not in named:
             out.append(f"name {fact.key}")
     out.extend(_swapped(claim.tokens, span_toks))
-    claim_has_negation = bool(claim.negated)
-    for word in claim.negated:
-        if word and any(_same_word(word, k) for k in keys) and \
-                not _negated_near(span_toks, word):
-            out.append(f"negation of {word}")
-        elif not word and not any(t.kind == "negation" for t in span_toks):
-            out.append("negation")
-    claim_keys = {t.key for t in claim.tokens}
-    for word in _negated_words(span_toks):
-        if word and any(_same_word(word, k) for k in claim_keys) and \
-                not _negated_near(claim.tokens, word):
-            out.append(f"negation of {word} dropped")
-    if claim_has_negation and not any(t.kind == "negation" for t in span_toks) and \
-            not any(f.startswith("negation") for f in out):
-        out.append("negation")
+    out.extend(_negation_failures(claim, span_toks, keys))
     span_genders = {("m" if t.key in _MASCULINE else "f") for t in span_toks
                     if t.key in _MASCULINE | _FEMININE}
     context_genders = {("m" if t.key in _MASCULINE else "f") for t in tokens(context)
                        if t.key in _MASCULINE | _FEMININE}
-    seen = span_genders | context_genders
+    seen = span_genders or context_genders
     for gender in claim.genders:
         if seen and gender not in seen:
             out.append("pronoun")
