@@ -4,8 +4,9 @@ Each document is split into passages as ingest splits it (the chunker at the def
 the claim is cited to them as an answer sentence without a marker would be (`attach_citations`:
 the check finds its passage), and the verdict is "consistent" when every sentence of the claim
 is supported. Reported: balanced accuracy, true and false positive rates, accuracy per
-transformation and time per claim, without the reading judge and, when the generator reports
-token probabilities, with it. Pairs files: bench/claims_build.py (FactCC-style) or any JSONL with
+transformation and time per claim (the passages and the claim embedded beforehand: what the
+check itself costs), without the reading judge and, when the generator reports token
+probabilities, with it. Pairs files: bench/claims_build.py (FactCC-style) or any JSONL with
 the same fields.
 """
 
@@ -169,6 +170,8 @@ def eval_check(pairs: Sequence[Pair], settings: Settings, embedder: Embedder | N
             if cached is not None:  # embed the document's sentences outside the timing
                 cached.embed([p.text[a:b] for p in passages for a, b in
                               split_sentences(p.text)])
+        if cached is not None:
+            cached.embed([pair.claim])  # times below are the check's, not MiniLM's
         if baseline:
             started = time.perf_counter()
             sentences = cite.attach_citations(pair.claim, passages, cached, thresholds=BASELINE)
