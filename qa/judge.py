@@ -18,9 +18,10 @@ from typing import Protocol, runtime_checkable
 
 from qa.prompts import load_template, render
 
-DEFAULT_THRESHOLD = 0.5  # for a model without a tuned value
-# Tuned on the dev claims (bench/claims_build.py), by the model's generator name.
-THRESHOLDS = {"local:qwen2.5-coder-1.5b": 0.5, "local:qwen2.5-coder-0.5b": 0.5}
+DEFAULT_THRESHOLD = 0.5  # for a model without a tuned value (the 0.5B, servers)
+# Tuned on the dev claims of bench/claims_build.py only, by generator name: the best balanced
+# accuracy of the sweep 0.05-0.95 (98.7% at 0.5; 98.5-98.6% anywhere in 0.4-0.7).
+THRESHOLDS = {"local:qwen2.5-coder-1.5b": 0.5}
 CHOICES = ("Yes", "No")
 
 
