@@ -82,3 +82,11 @@ def test_bad_pairs_file_is_one_clear_error(qa_env: dict[str, str], tmp_path: Pat
     result = CliRunner().invoke(app, ["eval", "check", "--pairs", str(path)])
     assert result.exit_code != 0
     assert message in result.output and "bad.jsonl:1" in result.output
+
+
+def test_eval_check_prints_a_table(qa_env: dict[str, str], tmp_path: Path) -> None:
+    pairs = write_pairs(tmp_path / "pairs.jsonl", PAIRS)
+    result = CliRunner().invoke(app, ["eval", "check", "--pairs", str(pairs), "--no-embedder"])
+    assert result.exit_code == 0, result.output
+    assert "balanced accuracy %" in result.output and "embedder none" in result.output
+    assert "entity_swap (label 0, n 1) accuracy %" in result.output
