@@ -19,6 +19,7 @@ from qa.answer.pick import Pick, pick_sentence, refusal_threshold
 from qa.answer.quotes import answer_from_quote, split_quote_first
 from qa.errors import IncompleteAnswer
 from qa.generators.base import GenerationRequest, Generator
+from qa.judge import reading_judge
 from qa.records import Answer, Passage, Sentence
 from qa.refusal import NOT_IN_DOCUMENTS, is_refusal
 from qa.retrieve import FUSION_K, NO_FILTERS, Filters, retrieve
@@ -68,8 +69,10 @@ def refusal(question: str, passages: list[Passage], backend: str, *, withheld: s
 
 def generate_checked(embedder: Embedder | None, generator: Generator,
                      request: GenerationRequest, *, strict: bool,
-                     on_text: OnText | None = None) -> Answer:
-    """Stream the generator's text to `on_text`, then check every sentence's citations."""
+                     on_text: OnText | None = None, judge: bool = True) -> Answer:
+    """Stream the generator's text to `on_text`, then check every sentence's citations; with
+    `judge`, a backend that reports token probabilities also reads each written sentence
+    against its span (qa/judge.py)."""
     pieces: list[str] = []
     complete = True
     try:
@@ -89,7 +92,9 @@ def generate_checked(embedder: Embedder | None, generator: Generator,
     text = answer_from_quote(text, quotes, request.passages)
     if complete and (is_refusal(text) or not text):
         return refusal(request.question, request.passages, generator.name)
-    sentences = cite.check(text, request.passages, embedder, strict=strict)
+    # written text (not verbatim) is also read by the model where it reports probabilities
+    sentences = cite.check(text, request.passages, embedder, strict=strict,
+                           judge=reading_judge(generator) if judge else None)
     answer = Answer(question=request.question, sentences=sentences, passages=request.passages,
                     backend=generator.name, refused=False, complete=complete, raw_text=raw)
     if complete and request.task == "answer":
@@ -169,7 +174,7 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
                                     # small models go on to invent the next few-shot turn
                                     stop=["\nQuestion:", "\nPassages:", "\nExample"])
         answer = generate_checked(embedder, generator, request, strict=options.strict,
-                                  on_text=on_text)
+                                  on_text=on_text, judge=options.verify)
         answer.question = question
     if pick is not None and answer.verification is None:
         answer.verification = pick.stated

@@ -138,6 +138,72 @@ def eval_answer_cmd(
         out.print(Text.assemble((f"{key:>28}", "bold"), " ", str(value)))
 
 
+@app.command("check")
+def eval_check_cmd(
+    pairs: Annotated[Path, typer.Option("--pairs", help="JSONL: document, claim, label "
+                                        "(1 = consistent), optional transform.")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N pairs.")] = None,
+    baseline: Annotated[bool, typer.Option("--baseline", help="Also run the check without "
+                                           "alignment (as it was before issue 11).")] = False,
+    no_embedder: Annotated[bool, typer.Option("--no-embedder", help="Score by word overlap "
+                                              "alone (no MiniLM cosine).")] = False,
+    judge_threshold: Annotated[float | None, typer.Option(
+        "--judge-threshold", help="P(Yes) the reading judge needs \\[default: the model's].")]
+    = None,
+    generator: GeneratorOpt = None, local_model: LocalModelOpt = None, model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The citation check on labelled claims: balanced accuracy, TPR/FPR, accuracy per
+    transformation, time per claim; with the reading judge too when the generator (-g local,
+    or a server with logprobs) reports token probabilities."""
+    from qa.eval.check import eval_check, read_pairs
+    from qa.generators.registry import make_generator
+    from qa.judge import reading_judge
+    from qa.store import make_embedder
+
+    with errors():
+        settings = settings_for(generator=generator, model=model, base_url=base_url,
+                                local_model=local_model).settings
+        items = read_pairs(pairs)[:limit]
+        embedder = None if no_embedder else make_embedder(settings)
+        # the judge's figures sit beside the check's: only a named generator is loaded
+        backend = make_generator(settings) if generator and generator != "extractive" else None
+        try:
+            judge = reading_judge(backend, judge_threshold) if backend is not None else None
+            with stage_progress() as progress:
+                report = eval_check(items, settings, embedder, judge, baseline=baseline,
+                                    progress=progress)
+        finally:
+            if backend is not None:
+                backend.close()
+        report["pairs_file"] = str(pairs)
+        report["generator"] = backend.name if backend is not None else None
+    if as_json:
+        emit_json(report)
+        return
+    render_check_report(report)
+
+
+def render_check_report(report: dict[str, Any]) -> None:
+    out.print(Text.assemble(("pairs ", "bold"), f"{report['pairs']} ({report['positives']} "
+                            f"consistent, {report['negatives']} not) from "
+                            f"{report['documents']} documents; embedder "
+                            f"{report['embedder'] or 'none'}; judge "
+                            f"{report['generator'] or 'none'}"))
+    runs = [name for name in ("baseline", "check", "check+judge") if name in report]
+    table = Table("", *runs, box=None, header_style="bold")
+    for key, label in (("balanced_accuracy_pct", "balanced accuracy %"), ("tpr_pct", "TPR %"),
+                       ("fpr_pct", "FPR %"), ("ms_per_claim", "ms per claim"),
+                       ("judge_calls", "judge calls")):
+        table.add_row(label, *(str(report[r][key]) for r in runs))
+    for transform, row in report["check"]["per_transform"].items():
+        table.add_row(f"{transform} (label {row['label']}, n {row['n']}) accuracy %",
+                      *(str(report[r]["per_transform"][transform]["accuracy_pct"])
+                        for r in runs))
+    out.print(table)
+
+
 @app.command("brief")
 def eval_brief_cmd(
     dataset: Annotated[Path, typer.Option("--dataset", help="JSONL: id, title, text, date, "
