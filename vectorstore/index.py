@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from qa.errors import StoreError
 from vectorstore.briefs import Briefs
+from vectorstore.feeds import Feeds
 from vectorstore.keyword_index import KeywordIndex
 from vectorstore.manifest import Manifest
 
@@ -84,6 +85,11 @@ class Index:
     def briefs(self) -> Briefs:
         """Briefings remembered, in the manifest's SQLite file."""
         return Briefs(self.manifest.db, read_only=self.read_only)
+
+    @cached_property
+    def feeds(self) -> Feeds:
+        """Feed subscriptions and their entries, in the manifest's SQLite file."""
+        return Feeds(self.manifest.db, read_only=self.read_only)
 
     def rebuild_keyword_index(self) -> int:
         stamp = self.manifest.keyword_stamp()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from qa.cli import brief, chat, doctor, evaluation, ingest, query, store
+from qa.cli import brief, chat, doctor, evaluation, feeds, ingest, query, store
 from qa.cli.common import main
 
 __all__ = ["app"]
@@ -25,3 +25,4 @@ app.add_typer(doctor.app)  # doctor
 app.add_typer(store.docs_app, name="docs")
 app.add_typer(store.config_app, name="config")
 app.add_typer(evaluation.app, name="eval")
+app.add_typer(feeds.app, name="feeds")

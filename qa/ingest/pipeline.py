@@ -135,8 +135,11 @@ class Ingestor:
         return self.report
 
     def prune(self) -> None:
-        """Forget documents whose files vanished."""
+        """Forget documents whose files vanished (a feed entry's key is its URL, not a file:
+        kept)."""
         for key in self.index.manifest.keys():
+            if "://" in key:
+                continue
             path = key.split("#", 1)[0]
             if not Path(path).exists():
                 self._unlink(key)
