@@ -13,7 +13,7 @@ stored vectors or a keyword index is refused, never taken for a new store.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from vectorstore.embedders import Embedder
 
 DEFAULT_COLLECTION = "qa-chunks"
+# From this many indexed chunks on, a change to a current keyword index is appended to it
+# rather than rebuilt from every chunk (see vectorstore/keyword_index.py): below it a rebuild
+# takes seconds and keeps the index exact.
+APPEND_FROM = 50_000
 
 
 class Index:
@@ -95,6 +99,24 @@ class Index:
         stamp = self.manifest.keyword_stamp()
         rows = ((cid, text) for cid, _doc, text in self.manifest.iter_chunk_texts())
         return self.keyword.rebuild(rows, stamp)
+
+    def update_keyword_index(self, doc_ids: Collection[str], dropped: Collection[str],
+                             before: str) -> int | None:
+        """Bring the keyword index up to date after an ingest that added the chunks of
+        `doc_ids` and removed (or re-titled) the chunks `dropped`, starting from the manifest
+        state `before` (a `keyword_stamp`). Appends when the index was current at `before` and
+        big enough to be worth it, else rebuilds; returns the chunks rebuilt, None if
+        appended."""
+        keyword = self.keyword
+        try:
+            if keyword.stamp() == before and keyword.count() >= APPEND_FROM:
+                rows = ((cid, text) for cid, _doc, text in
+                        self.manifest.iter_chunk_texts(doc_ids))
+                if keyword.append(rows, dropped, self.manifest.keyword_stamp()) is not None:
+                    return None
+        except StoreError:
+            pass  # an unreadable index: the rebuild below replaces it
+        return self.rebuild_keyword_index()
 
     def keyword_is_current(self) -> bool:
         return self.keyword.stamp() == self.manifest.keyword_stamp()

@@ -165,7 +165,9 @@ def _run(index: Index, fetcher: Fetcher, feeds: list[FeedRow], chunking: Chunkin
                                    fetched=stamp, new=result.new)
     for result in report.feeds:
         if result.error is not None:
-            index.feeds.record_failure(result.name, error=str(result.error), fetched=stamp,
+            error = result.error
+            index.feeds.record_failure(result.name, error=f"{error.reason} ({error.fix})",
+                                       fetched=stamp,
                                        retry_after=result.error.retry_after)
     return report
 

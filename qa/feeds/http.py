@@ -139,7 +139,7 @@ class Fetcher:
             for part in reply.iter_bytes():
                 size += len(part)
                 if size > cap:
-                    raise _too_big(feed, url, "more", cap)
+                    raise _too_big(feed, url, "more sent", cap)
                 if time.monotonic() - started > self.limits.deadline:
                     raise FeedError(feed, url, f"still sending after "
                                     f"{self.limits.deadline:g} s", fix="raise --timeout if "
@@ -184,7 +184,7 @@ class Fetcher:
 
 
 def _too_big(feed: str, url: str, what: str, cap: int) -> FeedError:
-    return FeedError(feed, url, f"body too large ({what} than the {cap / 2**20:g} MB cap), not "
+    return FeedError(feed, url, f"body too large ({what}; the cap is {cap / 2**20:g} MB), not "
                      "read", fix="raise --max-mb if the feed really is that big")
 
 
