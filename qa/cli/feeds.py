@@ -20,7 +20,7 @@ from qa.cli.common import JsonOpt, emit_json, err, errors, out, settings_for
 
 if TYPE_CHECKING:
     from qa.feeds.fetch import FetchReport
-    from qa.feeds.http import Limits
+    from qa.feeds.client import Limits
     from vectorstore.index import Index
 
 app = typer.Typer(help="RSS/Atom subscriptions that keep the store current.",
@@ -46,7 +46,7 @@ def _index() -> Iterator[Index]:
 
 def _limits(timeout: float, max_mb: float, workers: int = 4) -> Limits:
     from qa.errors import ConfigError
-    from qa.feeds.http import Limits
+    from qa.feeds.client import Limits
 
     if timeout <= 0 or max_mb <= 0 or workers < 1:
         raise ConfigError("--timeout and --max-mb must be positive, --workers at least 1",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import FeedError, LoadError
-from qa.feeds.http import ACCEPT_PAGE, Fetcher
+from qa.feeds.client import ACCEPT_PAGE, Fetcher
 from qa.feeds.parse import Entry
 from qa.ingest.formats import Draft, Source, load_html
 

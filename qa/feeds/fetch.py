@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from qa.errors import FeedError, FetchLocked, QAError
 from qa.feeds.article import Article, read_article
-from qa.feeds.http import DEFAULT_LIMITS, Fetcher, Limits, Response
+from qa.feeds.client import DEFAULT_LIMITS, Fetcher, Limits, Response
 from qa.feeds.parse import Entry, ParsedFeed, parse_feed
 from qa.ingest.formats import first_line, normalise
 from qa.ingest.pipeline import Chunking, Ingestor, IngestReport

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from qa.errors import QAError
-from qa.feeds.http import DEFAULT_LIMITS, Fetcher, Limits
+from qa.feeds.client import DEFAULT_LIMITS, Fetcher, Limits
 from qa.feeds.opml import Outline
 from qa.feeds.parse import parse_feed
 from vectorstore.feeds import FeedRow
