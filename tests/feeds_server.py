@@ -117,12 +117,15 @@ class Route:
 class Seen:
     path: str
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
 
 
 class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
+        self.in_flight = 0
+        self.most_in_flight = 0  # requests this server answered at the same time
         self._lock = threading.Lock()
         server = self
 
@@ -131,7 +134,13 @@ class FeedServer:
                 with server._lock:
                     server.seen.append(Seen(self.path, {k.lower(): v for k, v in
                                                         self.headers.items()}))
-                server.answer(self)
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                try:
+                    server.answer(self)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -192,3 +192,28 @@ def test_add_refuses_what_is_not_a_feed_in_one_line(site: FeedServer) -> None:
         == 1
     code, _, err = qa("feeds", "add", "ftp://example.com/feed")
     assert code == 1 and "not an http(s) URL" in err
+
+
+def test_requests_are_polite_one_per_host_a_few_at_once(site: FeedServer) -> None:
+    """Two feeds on this host are fetched one after the other; a feed on another host (another
+    server) at the same time; every request names the program; gzip is asked for and read."""
+    with running() as other:
+        other.routes["/far.xml"] = Route(rss2(other.base, []), sleep=1.0)
+        site.routes["/rss2.xml"].sleep = 1.0
+        site.routes["/slow2.xml"] = Route(rss2(site.base, []), sleep=1.0)
+        # named so that the other host's feed comes last in the run's order
+        for name, url in (("a", site.base + "/rss2.xml"), ("b", site.base + "/slow2.xml"),
+                          ("z", other.base + "/far.xml")):
+            assert qa("feeds", "add", url, "--name", name)[0] == 0
+        before = len(site.seen)
+        code, _, err = qa("feeds", "fetch", "--quiet")
+        assert code == 0, err
+        assert site.most_in_flight == 1
+        far = other.requests("/far.xml")[-1]  # the fetch's (`feeds add` asked first)
+        here = [s.at for s in site.seen[before:] if s.path in ("/rss2.xml", "/slow2.xml")]
+        assert len(here) == 2
+        assert far.at < max(here)  # it did not wait for this host's two 1 s feeds
+    seen = site.requests()
+    assert all(s.headers["user-agent"].startswith("qa-desk/") for s in seen)
+    assert all("gzip" in s.headers.get("accept-encoding", "") for s in seen)
+    assert len(site.requests("/robots.txt")) == 1  # once per host per run

@@ -81,6 +81,7 @@ class Fetcher:
         self._guard = threading.Lock()
         self._hosts: dict[str, threading.Lock] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}  # one reader per host
         self.requests = 0  # made so far (a benchmark subtracts their time)
 
     def close(self) -> None:
@@ -155,12 +156,11 @@ class Fetcher:
         parts = urlsplit(url)
         base = f"{parts.scheme}://{parts.netloc}"
         with self._guard:
-            known = base in self._robots
-            rules = self._robots.get(base)
-        if not known:
-            rules = self._read_robots(feed, base)
-            with self._guard:
-                self._robots[base] = rules
+            reading = self._robots_locks.setdefault(base, threading.Lock())
+        with reading:  # the other pages of the host wait for the one read
+            if base not in self._robots:
+                self._robots[base] = self._read_robots(feed, base)
+            rules = self._robots[base]
         return rules.can_fetch(ROBOTS_AGENT, url) if rules else True
 
     def _read_robots(self, feed: str, base: str) -> RobotFileParser | None:
