@@ -67,6 +67,8 @@ def parse_feed(feed: str, url: str, body: bytes, content_type: str = "") -> Pars
         headers["content-type"] = content_type
     parsed = feedparser.parse(body, response_headers=headers)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if isinstance(problem, feedparser.NonXMLContentType):
+        problem = None  # XML served as text/plain or without a type: read as it is
     charset = isinstance(problem, (feedparser.CharacterEncodingOverride,
                                    feedparser.CharacterEncodingUnknown))
     if not parsed.get("version"):
@@ -74,6 +76,8 @@ def parse_feed(feed: str, url: str, body: bytes, content_type: str = "") -> Pars
         if b"<html" in head or b"<!doctype html" in head or "html" in content_type:
             raise FeedError(feed, url, "an HTML page, not a feed", fix="open the page and "
                             "subscribe to its RSS or Atom link instead")
+        if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            problem = None  # not XML at all (JSON, plain text): not "broken XML"
         if problem is not None and not charset:
             raise _broken(feed, url, problem)
         raise FeedError(feed, url, "not an RSS or Atom feed", fix="check the URL: it should "
