@@ -24,8 +24,8 @@ def test_canonical_url_drops_tracking_and_noise(url: str, canonical: str) -> Non
 RSS091 = b"""<?xml version="1.0"?><rss version="0.91"><channel><title>Old Wire</title>
 <link>http://old.example/</link><description>d</description>
 <item><title>Dam &amp; reservoir</title><link>http://old.example/dam?utm_source=a</link>
-<description>&lt;p&gt;The dam was &lt;b&gt;finished&lt;/b&gt;.&lt;/p&gt;&lt;p&gt;Water rose.&lt;/p&gt;
-</description></item></channel></rss>"""
+<description>&lt;p&gt;The dam was &lt;b&gt;finished&lt;/b&gt;.&lt;/p&gt;
+&lt;p&gt;Water rose.&lt;/p&gt;</description></item></channel></rss>"""
 
 
 def test_rss_091_entry_text_is_plain_and_its_link_canonical() -> None:

@@ -19,8 +19,8 @@ from rich.text import Text
 from qa.cli.common import JsonOpt, emit_json, err, errors, out, settings_for
 
 if TYPE_CHECKING:
-    from qa.feeds.fetch import FetchReport
     from qa.feeds.client import Limits
+    from qa.feeds.fetch import FetchReport
     from vectorstore.index import Index
 
 app = typer.Typer(help="RSS/Atom subscriptions that keep the store current.",
