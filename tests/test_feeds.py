@@ -190,6 +190,11 @@ def test_add_refuses_what_is_not_a_feed_in_one_line(site: FeedServer) -> None:
     code, _, err = qa("feeds", "add", site.base + "/articles/tram.html")
     assert code == 1 and "an HTML page, not a feed" in err and len(err.strip().splitlines()) \
         == 1
+    site.routes["/home"] = Route(b'<!DOCTYPE html><html><head><link rel="alternate" '
+                                 b'type="application/rss+xml" href="/rss2.xml"></head>'
+                                 b"<body><p>Home</p></body></html>", "text/html")
+    code, _, err = qa("feeds", "add", site.base + "/home")
+    assert code == 1 and f"the page links a feed: `qa feeds add {site.base}/rss2.xml`" in err
     code, _, err = qa("feeds", "add", "ftp://example.com/feed")
     assert code == 1 and "not an http(s) URL" in err
 

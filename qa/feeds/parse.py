@@ -74,8 +74,10 @@ def parse_feed(feed: str, url: str, body: bytes, content_type: str = "") -> Pars
     if not parsed.get("version"):
         head = body[:2048].lower()
         if b"<html" in head or b"<!doctype html" in head or "html" in content_type:
-            raise FeedError(feed, url, "an HTML page, not a feed", fix="open the page and "
-                            "subscribe to its RSS or Atom link instead")
+            linked = feed_links(body.decode("utf-8", "replace"), url)
+            raise FeedError(feed, url, "an HTML page, not a feed", fix=(
+                f"the page links a feed: `qa feeds add {linked[0]}`" if linked else
+                "open the page and subscribe to its RSS or Atom link instead"))
         if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             problem = None  # not XML at all (JSON, plain text): not "broken XML"
         if problem is not None and not charset:
@@ -91,6 +93,31 @@ def parse_feed(feed: str, url: str, body: bytes, content_type: str = "") -> Pars
     title = " ".join(str(parsed.feed.get("title", "")).split())
     entries = [e for e in (_entry(raw) for raw in parsed.entries) if e is not None]
     return ParsedFeed(title, entries, note)
+
+
+class _FeedLinks(HTMLParser):
+    TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "link" and "alternate" in attr.get("rel", "").lower().split() \
+                and attr.get("type", "").lower() in self.TYPES and attr.get("href"):
+            self.hrefs.append(attr["href"])
+
+
+def feed_links(html: str, base: str) -> list[str]:
+    """The feeds an HTML page announces (`<link rel="alternate" type="application/rss+xml">`),
+    as absolute URLs."""
+    from urllib.parse import urljoin
+
+    scan = _FeedLinks()
+    scan.feed(html)
+    scan.close()
+    return [urljoin(base, href) for href in scan.hrefs]
 
 
 def _broken(feed: str, url: str, problem: object) -> FeedError:
