@@ -167,6 +167,9 @@ def fetch(names: Annotated[list[str] | None, typer.Argument(help="Feeds to fetch
 
 
 def _print_report(report: FetchReport) -> None:
+    if not report.feeds:
+        out.print("no feeds yet (add one with `qa feeds add URL`)")
+        return
     for result in report.feeds:
         for note in result.notes:
             err.print(Text(note), style="yellow")

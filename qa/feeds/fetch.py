@@ -189,12 +189,14 @@ def _changed_entries(index: Index, feed: FeedRow, result: FeedResult, parsed: Pa
     known = index.feeds.entry_hashes([e.key for e in parsed.entries])
     out = []
     for entry in parsed.entries:
-        if entry.key in claimed:
+        if known.get(entry.key) == entry.hash:  # stored as the feed gives it: no request
+            claimed.add(entry.key)
+            continue
+        if entry.key in claimed:  # a feed earlier in this run gave it
             result.duplicates += 1
             continue
         claimed.add(entry.key)
-        if known.get(entry.key) != entry.hash:
-            out.append(_Todo(feed, result, entry))
+        out.append(_Todo(feed, result, entry))
     return out
 
 
