@@ -6,6 +6,10 @@ that exists (a test checks). `str(err)` is the one-line message.
     QAError
      ├── ConfigError            a setting, config file or prompt template is wrong (exit 2)
      ├── LoadError              one input file or record (keeps `path`, `reason`)
+     ├── FeedError              one feed or article page could not be fetched or read
+     │                          (keeps `feed`, `url`, `reason`, `retry_after`,
+     │                          `status_code`)
+     ├── FetchLocked            another `qa feeds fetch` holds the store's fetch lock (exit 75)
      ├── StoreError             the store is missing, corrupt, foreign or unreachable
      │    ├── EmbedderMismatch  a collection built by another embedder
      │    └── StoreLocked       another process is writing (keeps `holder`)
@@ -58,6 +62,27 @@ class LoadError(QAError):
         super().__init__(f"{path}: {reason}", fix=fix)
         self.path = path
         self.reason = reason
+
+
+class FeedError(QAError):
+    """A feed (or an article page) failed: timeout, HTTP error, broken XML, not a feed, too
+    big. The message names the feed; the fetch goes on with the other feeds."""
+
+    def __init__(self, feed: str, url: str, reason: str, *, fix: str = "",
+                 retry_after: str = "", status_code: int | None = None) -> None:
+        super().__init__(f"feed {feed} ({url}): {reason}", fix=fix)
+        self.feed = feed
+        self.url = url
+        self.reason = reason
+        self.retry_after = retry_after  # ISO instant the server asked us to wait until
+        self.status_code = status_code  # the HTTP status, when the server answered an error
+
+
+class FetchLocked(QAError):
+    """Another feed fetch is running on the store; EX_TEMPFAIL, so a scheduler can tell it
+    from a failure."""
+
+    exit_code = 75
 
 
 class StoreError(QAError):

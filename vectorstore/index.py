@@ -13,7 +13,7 @@ stored vectors or a keyword index is refused, never taken for a new store.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from qa.errors import StoreError, StoreLocked
 from vectorstore.briefs import Briefs
+from vectorstore.feeds import Feeds
 from vectorstore.keyword_index import KeywordIndex
 from vectorstore.lock import hold
 from vectorstore.manifest import Manifest
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 DEFAULT_COLLECTION = "qa-chunks"
 LOCK_FILE = "write.lock"
+# From this many indexed chunks on, a change to a current keyword index is appended to it
+# rather than rebuilt from every chunk (see vectorstore/keyword_index.py): below it a rebuild
+# takes seconds and keeps the index exact.
+APPEND_FROM = 50_000
 
 
 class Index:
@@ -107,10 +112,33 @@ class Index:
         """Briefings remembered, in the manifest's SQLite file."""
         return Briefs(self.manifest.db, read_only=self.read_only)
 
+    @cached_property
+    def feeds(self) -> Feeds:
+        """Feed subscriptions and their entries, in the manifest's SQLite file."""
+        return Feeds(self.manifest.db, read_only=self.read_only)
+
     def rebuild_keyword_index(self) -> int:
         stamp = self.manifest.keyword_stamp()
         rows = ((cid, text) for cid, _doc, text in self.manifest.iter_chunk_texts())
         return self.keyword.rebuild(rows, stamp)
+
+    def update_keyword_index(self, doc_ids: Collection[str], dropped: Collection[str],
+                             before: str) -> int | None:
+        """Bring the keyword index up to date after an ingest that added the chunks of
+        `doc_ids` and removed (or re-titled) the chunks `dropped`, starting from the manifest
+        state `before` (a `keyword_stamp`). Appends when the index was current at `before` and
+        big enough to be worth it, else rebuilds; returns the chunks rebuilt, None if
+        appended."""
+        keyword = self.keyword
+        try:
+            if keyword.stamp() == before and keyword.count() >= APPEND_FROM:
+                rows = ((cid, text) for cid, _doc, text in
+                        self.manifest.iter_chunk_texts(doc_ids))
+                if keyword.append(rows, dropped, self.manifest.keyword_stamp()) is not None:
+                    return None
+        except StoreError:
+            pass  # an unreadable index: the rebuild below replaces it
+        return self.rebuild_keyword_index()
 
     def keyword_is_current(self) -> bool:
         return self.keyword.stamp() == self.manifest.keyword_stamp()

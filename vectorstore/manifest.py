@@ -197,11 +197,21 @@ class Manifest:
             text = text[:chunk.start] + chunk.text + text[chunk.end:]
         return text
 
-    def iter_chunk_texts(self) -> Iterator[tuple[str, str, str]]:
-        """(chunk_id, doc_id, title + text) for the keyword index, in a stable order."""
-        yield from self.db.execute(
-            "SELECT c.chunk_id, c.doc_id, d.title || '\n' || c.text FROM chunks c "
-            "JOIN documents d USING (doc_id) ORDER BY c.doc_id, c.ordinal")
+    def iter_chunk_texts(self, doc_ids: Iterable[str] | None = None
+                         ) -> Iterator[tuple[str, str, str]]:
+        """(chunk_id, doc_id, title + text) for the keyword index, in a stable order; only
+        those of `doc_ids` when given (an append reads the new documents, not the store)."""
+        sql = ("SELECT c.chunk_id, c.doc_id, d.title || '\n' || c.text FROM chunks c "
+               "JOIN documents d USING (doc_id)")
+        if doc_ids is None:
+            yield from self.db.execute(sql + " ORDER BY c.doc_id, c.ordinal")
+            return
+        ids = sorted(set(doc_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            yield from self.db.execute(
+                sql + f" WHERE c.doc_id IN ({','.join('?' * len(part))}) "
+                "ORDER BY c.doc_id, c.ordinal", part).fetchall()
 
     def sources(self) -> list[str]:
         """The stored documents' distinct sources, sorted."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from qa.cli import brief, chat, doctor, evaluation, ingest, query, store, transfer
+from qa.cli import brief, chat, doctor, evaluation, feeds, ingest, query, store, transfer
 from qa.cli.common import main
 
 __all__ = ["app"]
@@ -47,3 +47,4 @@ app.add_typer(transfer.app)  # export, import
 app.add_typer(store.docs_app, name="docs")
 app.add_typer(store.config_app, name="config")
 app.add_typer(evaluation.app, name="eval")
+app.add_typer(feeds.app, name="feeds")

@@ -50,7 +50,7 @@ def check(index: Index) -> Health:
         if health.orphan_vectors:
             health.problems.append(f"{len(health.orphan_vectors)} vectors belong to no chunk")
     try:
-        health.keyword_entries = len(index.keyword)
+        health.keyword_entries = index.keyword.count()  # small files: the index is not loaded
         health.keyword_current = index.keyword_is_current()
     except StoreError as exc:
         health.problems.append(f"keyword index unreadable: {exc.message}")

@@ -105,6 +105,11 @@ class Ingestor:
         # (key, doc_id, doc_id the key held before) waiting for doc_id's flush
         self._links: list[tuple[str, str, str | None]] = []
         self._changed = False
+        # What this run did to the keyword index's input, so a current index can be appended
+        # to (vectorstore/index.py `update_keyword_index`) instead of rebuilt from every chunk.
+        self._before = index.manifest.keyword_stamp()
+        self._added: set[str] = set()  # doc ids whose chunks were stored or re-titled
+        self._dropped: set[str] = set()  # chunk ids removed or re-titled
 
     def run(self, documents: Iterable[Document | LoadError],
             prune_records: bool = False) -> IngestReport:
@@ -130,13 +135,15 @@ class Ingestor:
                     self.report.pruned += 1
         finally:
             # Runs on Ctrl-C too: what was stored is searchable by keyword as well.
-            if self._changed:
-                self.index.rebuild_keyword_index()
+            self._update_keyword_index()
         return self.report
 
     def prune(self) -> None:
-        """Forget documents whose files vanished."""
+        """Forget documents whose files vanished (a feed entry's key is its URL, not a file:
+        kept)."""
         for key in self.index.manifest.keys():
+            if "://" in key:
+                continue
             path = key.split("#", 1)[0]
             if not Path(path).exists():
                 self._unlink(key)
@@ -147,11 +154,21 @@ class Ingestor:
             docs = self.index.manifest.find_docs(str(Path(ref).resolve()) if Path(ref).exists()
                                                  else ref)
             for doc in docs:
-                self.index.forget_doc(doc.doc_id)
+                self._forget(doc.doc_id)
                 self._changed = True
-            if self._changed:
-                self.index.rebuild_keyword_index()
+            self._update_keyword_index()
         return len(docs)
+
+    def _update_keyword_index(self) -> None:
+        if self._changed:
+            self.index.update_keyword_index(self._added, self._dropped, self._before)
+            self._before = self.index.manifest.keyword_stamp()
+            self._added, self._dropped, self._changed = set(), set(), False
+
+    def _forget(self, doc_id: str) -> None:
+        self._dropped.update(c.chunk_id for c in self.index.manifest.doc_chunks(doc_id))
+        self._added.discard(doc_id)
+        self.index.forget_doc(doc_id)
 
     def _consider(self, doc: Document) -> None:
         manifest = self.index.manifest
@@ -207,6 +224,8 @@ class Ingestor:
         self.index.vectors.update_metadata([c.chunk_id for c in chunks],
                                            [_chunk_metadata(doc, c) for c in chunks])
         self._changed = True  # the keyword index holds titles
+        self._dropped.update(c.chunk_id for c in chunks)
+        self._added.add(doc.doc_id)
         return True
 
     def _embed_pending(self) -> None:
@@ -232,6 +251,7 @@ class Ingestor:
             del self._pending[item.doc.doc_id]
         self._changed = True
         self.index.manifest.put_documents([(item.doc, item.chunks) for item in batch])
+        self._added.update(item.doc.doc_id for item in batch)
         links, self._links = self._links, []
         self._link(links)
         for item in batch:
@@ -252,13 +272,13 @@ class Ingestor:
     def _unlink(self, key: str) -> None:
         orphan = self.index.manifest.remove_key(key)
         if orphan:
-            self.index.forget_doc(orphan)
+            self._forget(orphan)
             self._changed = True
 
     def _drop_if_orphan(self, doc_id: str) -> None:
         manifest = self.index.manifest
         if not any(d.keys for d in manifest.documents([doc_id])):
-            self.index.forget_doc(doc_id)
+            self._forget(doc_id)
 
 
 class _CorpusKeys:
