@@ -1,0 +1,84 @@
+"""Which passage sentences are the evidence of an answer, and when to retrieve a second time.
+
+The reading check (qa/answer/pick.py) weighs every offered sentence; the evidence is its pick plus,
+for questions one sentence cannot answer, the others it weighed close: open questions ("What did
+X say about Y?") take every close sentence, comparisons the best sentence about each option.
+A multi-hop question turns on an entity the first evidence names (the film's cast, the person's
+father): `bridge_query` is what to retrieve for next, built from that entity and the question's
+words the evidence does not hold yet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from qa.answer.direct import Kind
+from qa.answer.pick import Pick
+from qa.answer.sentences import QUESTION_FILLER
+from qa.cite import terms, vocabulary
+from qa.records import Passage
+
+MAX_EVIDENCE = 4
+CLOSE = 0.3  # a further sentence is evidence when weighed at least this share of the pick
+UNCOVERED = 0.34  # share of the question's terms the first evidence lacks that calls a hop
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+(?:of|de|von|van|the|and)?\s*[A-Z][\w’'\-]*)*")
+
+
+def select(kind: Kind, pick: Pick, options: Sequence[str],
+           topic: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """The evidence (sentence, passage number) pairs, the pick first, at most MAX_EVIDENCE.
+    With `topic` (what an open question is about), a further sentence must mention it."""
+    chosen = [(pick.sentence, pick.passage)]
+    top = pick.weighed[0][2] if pick.weighed else 0.0
+    if kind == "options":
+        for option in options:
+            wanted = terms(option)
+            if any(wanted <= vocabulary(s) for s, _ in chosen):
+                continue
+            about = [(s, n) for s, n, _ in pick.weighed if wanted and wanted <= vocabulary(s)]
+            chosen += about[:1]
+    elif kind in ("open", "summary"):
+        chosen += [(s, n) for s, n, w in pick.weighed[1:] if top and w >= CLOSE * top
+                   and (not topic or topic & vocabulary(s))]
+    return list(dict.fromkeys(chosen))[:MAX_EVIDENCE]
+
+
+def wanted_terms(question: str) -> frozenset[str]:
+    return terms(question) - QUESTION_FILLER
+
+
+def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
+                 passages: Sequence[Passage], options: Sequence[str]) -> str:
+    """What to retrieve for in a second hop, or "" when the first hop holds the question.
+
+    A comparison needs a passage about each option; otherwise a hop is taken when the evidence's
+    passages lack a fair share of the question's terms and the evidence names someone or
+    something the question does not: that entity, with the missing terms, is the query."""
+    held = frozenset().union(*(vocabulary(_passage_text(passages[n - 1])) for _, n in evidence))
+    if options:
+        missing = [o for o in options if not terms(o) <= held]
+        return missing[0] if missing else ""
+    wanted = wanted_terms(question)
+    if not wanted:
+        return ""
+    uncovered = [w for w in wanted if w not in held]
+    if len(uncovered) / len(wanted) < UNCOVERED:
+        return ""
+    asked = terms(question)
+    names = [m.group() for s, _ in evidence for m in _NAME_RUN.finditer(s)
+             if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= asked]
+    names = list(dict.fromkeys(names))[:3]
+    if not names:
+        return ""
+    missing_words = [w for w in _question_words(question) if w.lower() in
+                     {u.lower() for u in uncovered} or terms(w) & set(uncovered)]
+    return " ".join([*names, *dict.fromkeys(missing_words)])
+
+
+def _question_words(question: str) -> list[str]:
+    return re.findall(r"[\w’'\-]+", question)
+
+
+def _passage_text(passage: Passage) -> str:
+    return f"{passage.doc.title}\n{passage.text}"
