@@ -149,7 +149,7 @@ _DATE = re.compile(r"\b(?:\d{1,2}\s+)?(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|A
                    r"Dec(?:ember)?)\.?(?:\s+\d{1,2})?(?:,?\s+\d{4})?\b|\b(?:1[0-9]|20)\d\d\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*(?:\s+(?:million|billion|thousand|hundred|percent|per cent|%))?"
                      r"(?:\s+[a-z]+)?")
-_NAME = re.compile(r"(?:[A-Z][\w’'\-]+|\d+)(?:\s+(?:of|de|von|van|the|and|&)?\s*[A-Z][\w’'\-]+)*")
+_NAME = re.compile(r"[A-Z][\w’'\-]+(?:\s+(?:of|de|von|van|the|and|&)?\s*[A-Z][\w’'\-]+)*")
 
 
 def heuristic_answer(question: str, kind: Kind, evidence: Sequence[str],
