@@ -177,14 +177,15 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
         new = [p for p in more(query) if p.chunk.chunk_id not in seen] if more and query else []
         if new:
             hops.append(query)
-            passages = [*passages, *new]
-            second = pick_sentence(generator, question, passages, query=query,
+            # the second pick reads only what the hop brought: the first hop's evidence stays
+            second = pick_sentence(generator, question, new, query=query,
                                    prompts_dir=options.prompts_dir)
             if second is not None:
-                evidence = list(dict.fromkeys([*evidence, *select(kind, second, choices,
-                                                                  direct.about(question))]))
-                evidence = evidence[:MAX_EVIDENCE]
+                found = [(s, n + len(passages)) for s, n in
+                         select(kind, second, choices, direct.about(question))]
+                evidence = list(dict.fromkeys([*evidence, *found]))[:MAX_EVIDENCE]
                 stated = max(stated, second.stated)
+            passages = [*passages, *new]
         if options.verify and stated < threshold:
             answer = _doubted(question, passages, generator.name, stated, threshold)
         else:

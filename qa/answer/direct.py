@@ -125,6 +125,9 @@ class SpanAnswerer(Protocol):
         ...
 
 
+EXAMPLE_REPLY = "42 million dollars"  # the answer of prompts/short_answer_example.md
+
+
 def short_answer_messages(question: str, kind: Kind, evidence: Sequence[str],
                           options: Sequence[str],
                           prompts_dir: Path | None = None) -> list[dict[str, str]]:
@@ -138,7 +141,11 @@ def short_answer_messages(question: str, kind: Kind, evidence: Sequence[str],
     user = render(load_template("short_answer", prompts_dir), evidence=body, question=question,
                   how=how)
     system = render(load_template("short_answer_system", prompts_dir))
+    # one worked turn: without it the 0.5B copies its evidence from the first word on
+    example = render(load_template("short_answer_example", prompts_dir))
     return [{"role": "system", "content": system.strip()},
+            {"role": "user", "content": example.strip()},
+            {"role": "assistant", "content": EXAMPLE_REPLY},
             {"role": "user", "content": user.strip()}]
 
 
@@ -164,13 +171,17 @@ def heuristic_answer(question: str, kind: Kind, evidence: Sequence[str],
         held = [o for o in options if terms(o) <= vocabulary(joined)]
         return held[0] if held else ""
     asked = terms(question)
-    asked_kind = question_type(question)
+    pattern = {"when": _DATE, "number": _NUMBER}.get(question_type(question), _NAME)
     for sentence in evidence:
-        pattern = {"when": _DATE, "number": _NUMBER}.get(asked_kind, _NAME)
-        for match in pattern.finditer(sentence):
-            found = _strip_words(match.group())
-            if found and terms(found) and not terms(found) <= asked:
-                return found
+        # the question's own words in the sentence: the answer is the match nearest them
+        # ("... Henry Kissinger, who died on Nov 29", not the sentence's subject far before)
+        anchors = [m.start() for m in re.finditer(r"[\w’'\-]+", sentence)
+                   if terms(m.group()) & asked]
+        found = [(min((abs(m.start() - a) for a in anchors), default=0), _strip_words(m.group()))
+                 for m in pattern.finditer(sentence)]
+        found = [(d, f) for d, f in found if f and terms(f) and not terms(f) <= asked]
+        if found:
+            return min(found, key=lambda t: t[0])[1]
     return ""
 
 
