@@ -138,3 +138,27 @@ def test_a_second_hop_retrieves_for_the_bridge_entity(two_hop_index: Index) -> N
     titles = {answer.passages[c.number - 1].text.split()[0]
               for s in answer.sentences for c in s.citations}
     assert len(answer.passages) == 2 and {"Night", "Ines"} <= titles, answer.sentences
+
+
+@pytest.mark.model
+def test_a_server_gives_its_short_answer_as_json_held_to_the_evidence(llama_server: str) -> None:
+    """The 0.5B behind a real llama.cpp server: no grammar crosses the wire, so the short answer
+    comes as a JSON reply, and the grounding check is what holds it to the evidence."""
+    from qa.answer.direct import grounding_problem, short_answer_messages, span_grammar
+    from qa.generators.openai_backend import OpenAIGenerator
+
+    evidence = ["Blinken expressed his gratitude to Wang for his visit to the US embassy in "
+                "China on Dec 5 to mourn the passing of former US secretary of state Henry "
+                "Kissinger, who died on Nov 29 at the age of 100."]
+    question = "Who died on Nov 29?"
+    generator = OpenAIGenerator(Settings(base_url=llama_server, model="local",
+                                         context_window=2048))
+    try:
+        reply = generator.constrained_reply(
+            short_answer_messages(question, "short", evidence, []),
+            span_grammar("short", evidence, []), [], 24)
+    finally:
+        generator.close()
+    assert "Kissinger" in reply and len(reply.split()) <= 12
+    assert grounding_problem(reply, "short", evidence, []) == ""
+    assert grounding_problem("Richard Nixon", "short", evidence, []) != ""
