@@ -20,6 +20,7 @@ from qa.answer.evidence import MAX_EVIDENCE, bridge_query, select
 from qa.answer.packing import answer_messages
 from qa.answer.pick import pick_sentence, refusal_threshold
 from qa.answer.quotes import answer_from_quote, split_quote_first
+from qa.answer.sentences import rank_sentences
 from qa.errors import IncompleteAnswer
 from qa.generators.base import GenerationRequest, Generator
 from qa.records import Answer, Passage, Sentence
@@ -172,9 +173,7 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
     if style == "pick" and pick is not None:
         evidence = select(kind, pick, choices, direct.about(question))
         stated = pick.stated
-        query = bridge_query(question, evidence, passages, choices) if more else ""
-        seen = {p.chunk.chunk_id for p in passages}
-        new = [p for p in more(query) if p.chunk.chunk_id not in seen] if more and query else []
+        query, new = _second_hop(question, evidence, passages, choices, more)
         if new:
             hops.append(query)
             # the second pick reads only what the hop brought: the first hop's evidence stays
@@ -194,6 +193,13 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
     elif pick is not None and options.verify and pick.stated < threshold:
         answer = _doubted(question, passages, generator.name, pick.stated, threshold)
     else:
+        # The writer (or the extractive quoter) reads the second hop's passages too.
+        first = [(pick.sentence, pick.passage)] if pick is not None else \
+            [(c.text, c.number) for c in rank_sentences(question, passages)[:1]]
+        query, new = _second_hop(question, first, passages, choices, more)
+        if new:
+            hops.append(query)
+            passages = [*passages, *new]
         messages, packed = answer_messages(question, passages,
                                            context_window=generator.context_window,
                                            answer_tokens=options.answer_tokens,
@@ -211,6 +217,16 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
         answer.verification = pick.stated
     answer.hops = hops
     return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir)
+
+
+def _second_hop(question: str, evidence: list[tuple[str, int]], passages: list[Passage],
+                choices: list[str], more: Retriever | None) -> tuple[str, list[Passage]]:
+    """The bridge query and the passages it retrieves that the first hop did not."""
+    query = bridge_query(question, evidence, passages, choices) if more and evidence else ""
+    if not more or not query:
+        return "", []
+    seen = {p.chunk.chunk_id for p in passages}
+    return query, [p for p in more(query) if p.chunk.chunk_id not in seen]
 
 
 def _topic(question: str, kind: str) -> str:
