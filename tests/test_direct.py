@@ -80,6 +80,12 @@ def test_the_grammar_admits_spans_of_the_evidence_and_nothing_else() -> None:
         assert not _admits(grammar, other), other
 
 
+def test_a_span_does_not_start_on_the_question_s_own_words() -> None:
+    grammar = span_grammar("short", EVIDENCE, [], "Who directed the film Baby Driver?")
+    assert _admits(grammar, "Edgar Wright") and _admits(grammar, "2017 film")
+    assert not _admits(grammar, "Baby Driver") and not _admits(grammar, "Driver")
+
+
 def test_the_grammar_for_options_and_yes_no_is_exactly_them() -> None:
     options = ["Arthur Conan Doyle", "Penelope Lively"]
     assert _admits(span_grammar("options", EVIDENCE, options), "Penelope Lively")

@@ -78,12 +78,14 @@ def _strip_words(text: str) -> str:
 
 # ---- the grammar: only spans of the evidence, the options, or yes/no --------------------------
 
-def span_grammar(kind: Kind, evidence: Sequence[str], options: Sequence[str]) -> str:
+def span_grammar(kind: Kind, evidence: Sequence[str], options: Sequence[str],
+                 question: str = "") -> str:
     """A GBNF grammar whose sentences are exactly the admissible short answers.
 
     Each evidence word gets a rule "this word, then optionally the next word's rule", so any
     run of consecutive words is admitted and nothing else; the grammar grows linearly with the
-    evidence (a list of every span would grow with its square)."""
+    evidence (a list of every span would grow with its square). A span may not start on a word
+    of the question: small models answer "Chicago" to "What series ... set in Chicago?"."""
     alternatives: list[str] = []
     rules: list[str] = []
     if kind == "options":
@@ -94,13 +96,17 @@ def span_grammar(kind: Kind, evidence: Sequence[str], options: Sequence[str]) ->
         for s, sentence in enumerate(evidence):
             words = [(_strip_words(r), _trailing(r)) for r in _WORD.findall(sentence)]
             words = [(core, trail) for core, trail in words if core]
+            asked = terms(question)
             for i, (core, trail) in enumerate(words):
                 name = f"s{s}w{i}"
-                alternatives.append(name)
+                if not (terms(core) and terms(core) <= asked):
+                    alternatives.append(name)
                 # continuing past this word copies its punctuation ("Elgort," then " Kevin")
                 more = (f" ({_literal(trail) + ' ' if trail else ''}\" \" s{s}w{i + 1})?"
                         if i + 1 < len(words) else "")
                 rules.append(f"{name} ::= {_literal(core)}{more}")
+    if not alternatives and rules:  # every word is the question's: any start then
+        alternatives = [r.split(" ::= ", 1)[0] for r in rules]
     return "\n".join([f"root ::= {' | '.join(alternatives) or _literal('')}", *rules]) + "\n"
 
 
@@ -256,7 +262,7 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
         choices = list(options) if kind == "options" else ["yes", "no"] if kind == "yesno" else []
         short = generator.constrained_reply(
             short_answer_messages(answer.question, kind, evidence, options, prompts_dir),
-            span_grammar(kind, evidence, options), choices, SHORT_TOKENS)
+            span_grammar(kind, evidence, options, answer.question), choices, SHORT_TOKENS)
     else:
         short = heuristic_answer(answer.question, kind, evidence, options)
     if not short and kind == "short":
