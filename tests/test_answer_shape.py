@@ -162,3 +162,25 @@ def test_a_server_gives_its_short_answer_as_json_held_to_the_evidence(llama_serv
     assert "Kissinger" in reply and len(reply.split()) <= 12
     assert grounding_problem(reply, "short", evidence, []) == ""
     assert grounding_problem("Richard Nixon", "short", evidence, []) != ""
+
+
+def test_chat_shows_the_direct_answer_first_and_the_hops_dimmed(two_hop_index: Index) -> None:
+    """Chat renders what `qa ask` does: the answer line, its evidence, and each hop's query in
+    dim text (the reader sees what else was searched, out of the way)."""
+    import io
+
+    from rich.console import Console
+
+    from qa.render import print_chat_answer
+
+    chooser = Scripted(probabilities=[0.05, 0.95], answer_style="pick")
+    answer = ask(two_hop_index, chooser, "Where was the actress of Night Train born, the one "
+                 "who trained at the Bristol Old Vic?", AnswerOptions(k=1))
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system="standard", width=200)
+    print_chat_answer(console, answer)
+    shown = buffer.getvalue()
+    hop = f"also searched: {answer.hops[0]}"
+    assert hop in shown and "\x1b[2m" + hop in shown  # dim
+    plain = [line for line in shown.splitlines() if line.strip()]
+    assert answer.direct in plain[1] and "[1]" in plain[2]
