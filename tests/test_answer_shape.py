@@ -184,3 +184,32 @@ def test_chat_shows_the_direct_answer_first_and_the_hops_dimmed(two_hop_index: I
     assert hop in shown and "\x1b[2m" + hop in shown  # dim
     plain = [line for line in shown.splitlines() if line.strip()]
     assert answer.direct in plain[1] and "[1]" in plain[2]
+
+
+def test_eval_answer_multihop_scores_the_direct_answer_and_supporting_passages(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """`qa eval answer --multihop DIR`: EM and token F1 of the direct answer, citations against
+    the gold supporting passages (by title), hops counted."""
+    folder = tmp_path / "mh"
+    folder.mkdir()
+    docs = [{"id": "Night Train", "title": "Night Train", "text": FILM},
+            {"id": "Ines Okafor", "title": "Ines Okafor", "text": ACTOR},
+            {"id": "Tern River", "title": "Tern River",
+             "text": "The Tern River bridge opened on March 1 after four years of work."}]
+    questions = [{"id": "q1", "question": "When did the Tern River bridge open?",
+                  "answers": ["March 1"], "supporting": ["Tern River"], "type": "bridge"},
+                 {"id": "q2", "question": "In which year was Ines Okafor born?",
+                  "answers": ["1984"], "supporting": ["Ines Okafor"], "type": "bridge"}]
+    (folder / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
+    (folder / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in questions))
+    details = tmp_path / "details.jsonl"
+    result = CliRunner().invoke(app, ["eval", "answer", "--multihop", str(folder), "-k", "1",
+                                      "-g", "extractive", "--json", "--details", str(details)])
+    assert result.exit_code == 0, result.stdout
+    summary = json.loads(result.stdout)
+    assert summary["exact_match_pct"] == 100.0 and summary["token_f1_pct"] == 100.0
+    assert summary["supporting_precision_pct"] == 100.0
+    assert summary["supporting_recall_pct"] == 100.0
+    assert summary["short_answers_pct"] == 100.0 and summary["hops_mean"] is not None
+    records = {r["id"]: r for r in map(json.loads, details.read_text().splitlines())}
+    assert records["q2"]["direct"] == "1984" and records["q2"]["supporting_cited"] == 1

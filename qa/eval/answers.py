@@ -25,6 +25,8 @@ from qa.retrieve import Filters
 from qa.settings import Settings
 from vectorstore.index import Index
 
+SHORT_KINDS = ("short", "yesno", "options")
+
 
 @dataclass
 class Item:
@@ -58,6 +60,7 @@ class Outcome:
     direct: str = ""  # the direct answer (for open questions, the evidence sentences)
     hops: int = 0  # retrievals after the question's own
     supporting_cited: int = 0  # gold supporting passages among the cited ones
+    kind: str = ""  # the answer's kind (qa/answer/direct.py)
 
 
 @dataclass
@@ -88,8 +91,8 @@ class AnswerReport:
             "exact_match_pct": rate(sum(exact_match(o.direct, o.item.answers) for o in ans),
                                     len(ans)),
             "token_f1_pct": rate(sum(token_f1(o.direct, o.item.answers) for o in ans), len(ans)),
-            "short_answers_pct": rate(sum(o.direct != o.text.removeprefix(o.direct).strip()
-                                          and len(o.direct.split()) <= 8 for o in answered),
+            # answered with a short answer (a span, an option, yes/no), not with sentences
+            "short_answers_pct": rate(sum(o.kind in SHORT_KINDS for o in answered),
                                       len(answered)),
             "false_refusal_pct": rate(sum(o.refused for o in ans), len(ans)),
             "refusal_on_unanswerable_pct": rate(sum(o.refused for o in una), len(una)),
@@ -202,7 +205,8 @@ def outcome_record(o: Outcome) -> dict[str, Any]:
             "contains": contains_answer(o.text, o.item.answers), "cited": o.cited,
             "cited_with_gold": o.cited_with_gold, "gold_retrieved": o.gold_retrieved,
             "verification": o.verification, "withheld": o.withheld, "proposed": o.proposed,
-            "direct": o.direct, "hops": o.hops, "supporting_cited": o.supporting_cited,
+            "direct": o.direct, "kind": o.kind, "hops": o.hops,
+            "supporting_cited": o.supporting_cited,
             "ttft_s": round(o.ttft, 2), "total_s": round(o.total, 2)}
 
 
@@ -232,5 +236,5 @@ def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
                    ttft=first[0] if first else total, total=total,
                    verification=answer.verification, withheld=answer.withheld,
                    proposed=answer.raw_text, direct="" if answer.refused else answer.direct,
-                   hops=len(answer.hops),
+                   hops=len(answer.hops), kind=answer.kind,
                    supporting_cited=len(titles & set(item.supporting)))
