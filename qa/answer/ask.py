@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from qa import cite
 from qa.answer import direct
 from qa.answer.direct import options_of, question_kind
-from qa.answer.evidence import MAX_EVIDENCE, bridge_query, select
+from qa.answer.evidence import MAX_EVIDENCE, bridge_query, select, select_bridged
 from qa.answer.packing import answer_messages
 from qa.answer.pick import pick_sentence, refusal_threshold
 from qa.answer.quotes import answer_from_quote, split_quote_first
@@ -181,7 +181,7 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
                                    prompts_dir=options.prompts_dir)
             if second is not None:
                 found = [(s, n + len(passages)) for s, n in
-                         select(kind, second, choices, direct.about(question))]
+                         select_bridged(kind, second, choices, direct.about(question))]
                 evidence = list(dict.fromkeys([*evidence, *found]))[:MAX_EVIDENCE]
                 stated = max(stated, second.stated)
             passages = [*passages, *new]

@@ -20,6 +20,7 @@ from qa.cite import terms, vocabulary
 from qa.records import Passage
 
 MAX_EVIDENCE = 4
+BRIDGED_EXTRA = 2
 CLOSE = 0.3  # a further sentence is evidence when weighed at least this share of the pick
 UNCOVERED = 0.34  # share of the question's terms the first evidence lacks that calls a hop
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+(?:of|de|von|van|the|and)?\s*[A-Z][\w’'\-]*)*")
@@ -42,6 +43,20 @@ def select(kind: Kind, pick: Pick, options: Sequence[str],
         chosen += [(s, n) for s, n, w in pick.weighed[1:] if top and w >= CLOSE * top
                    and (not topic or topic & vocabulary(s))]
     return list(dict.fromkeys(chosen))[:MAX_EVIDENCE]
+
+
+def select_bridged(kind: Kind, pick: Pick, options: Sequence[str],
+                   topic: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """The second hop's evidence: as `select`, plus for short answers up to BRIDGED_EXTRA more
+    close sentences of the picked passage. The 1.5B's pick there is often the entity's opening
+    line ("Aubrey Scotto (1895-1953) was an American film director"), and the fact asked about
+    (where he died) is a sentence or two on, in the same passage."""
+    chosen = select(kind, pick, options, topic)
+    if kind == "short" and pick.weighed:
+        top = pick.weighed[0][2]
+        chosen += [(s, n) for s, n, w in pick.weighed[1:]
+                   if n == pick.passage and w >= CLOSE * top][:BRIDGED_EXTRA]
+    return list(dict.fromkeys(chosen))
 
 
 def wanted_terms(question: str) -> frozenset[str]:
