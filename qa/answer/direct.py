@@ -258,11 +258,12 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
     if kind in ("open", "summary") or not evidence:
         answer.direct = " ".join(s.text for s in answer.sentences if s.supported)
         return answer
+    titled = titled_quotes(answer)
     if isinstance(generator, SpanAnswerer):
         choices = list(options) if kind == "options" else ["yes", "no"] if kind == "yesno" else []
         short = generator.constrained_reply(
-            short_answer_messages(answer.question, kind, evidence, options, prompts_dir),
-            span_grammar(kind, evidence, options, answer.question), choices, SHORT_TOKENS)
+            short_answer_messages(answer.question, kind, titled, options, prompts_dir),
+            span_grammar(kind, titled, options, answer.question), choices, SHORT_TOKENS)
     else:
         short = heuristic_answer(answer.question, kind, evidence, options)
     if not short and kind == "short":
@@ -270,7 +271,7 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
         answer.kind = "open"
         answer.direct = " ".join(s.text for s in answer.sentences if s.supported)
         return answer
-    problem = grounding_problem(short, kind, evidence, options)
+    problem = grounding_problem(short, kind, titled, options)
     if problem:
         answer.refused = True
         answer.withheld = f"the direct answer {short!r} is not grounded: {problem}"
@@ -279,6 +280,23 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
         return answer
     answer.direct = short.lower() if kind == "yesno" else short
     return answer
+
+
+def titled_quotes(answer: Answer) -> list[str]:
+    """The evidence quotes, each after its document's title ("Shameless (U.S. TV series): Set
+    in Chicago, the series ..."): in encyclopaedic text the title is often what a sentence
+    leaves unsaid ("the series"), and the citation check counts it as the passage's, too."""
+    lines: list[str] = []
+    for sentence in answer.sentences:
+        if not sentence.supported:
+            continue
+        for c in sentence.citations:
+            start, end = c.span
+            passage = answer.passages[c.number - 1]
+            quote = " ".join(passage.text[start:end].split())
+            title = " ".join(passage.doc.title.split())
+            lines.append(f"{title}: {quote}" if title and title not in quote else quote)
+    return list(dict.fromkeys(q for q in lines if q))
 
 
 def evidence_quotes(answer: Answer) -> list[str]:
