@@ -111,8 +111,7 @@ def test_json_gives_answer_evidence_spans_hops_and_why_withheld(env: dict[str, s
     assert refused["refused"] and refused["answer"] is None and refused["withheld"]
 
 
-FILM = ("Night Train is a 2017 crime film written and directed by Mara Quell. "
-        "It stars Tomas Brandt, Ines Okafor and Lev Marsh.")
+FILM = "Night Train is a 2017 crime film starring Ines Okafor, directed by Mara Quell."
 ACTOR = ("Ines Okafor is a Nigerian-British actress born in 1984 in Lagos. "
          "She trained at the Bristol Old Vic Theatre School.")
 
@@ -128,13 +127,13 @@ def two_hop_index(tmp_path: Path) -> Iterator[Index]:
 
 
 def test_a_second_hop_retrieves_for_the_bridge_entity(two_hop_index: Index) -> None:
-    """The film's passage names its cast; the birthplace asked about is in another document,
-    which the question's words alone do not rank first."""
+    """The film's passage names its star; where she was born is in another document, which
+    the question's words alone do not rank first."""
     chooser = Scripted(probabilities=[0.05, 0.95], answer_style="pick")
-    answer = ask(two_hop_index, chooser, "Where was the actress of Night Train born, the one "
-                 "who trained at the Bristol Old Vic?", AnswerOptions(k=1))
+    answer = ask(two_hop_index, chooser, "Where was the star of Night Train born?",
+                 AnswerOptions(k=1))
     [query] = answer.hops  # one more hop, named
-    assert "Night Train" not in query  # the entity the first evidence named, not the question
+    assert "Ines Okafor" in query  # the entity the first evidence named, not the question
     titles = {answer.passages[c.number - 1].text.split()[0]
               for s in answer.sentences for c in s.citations}
     assert len(answer.passages) == 2 and {"Night", "Ines"} <= titles, answer.sentences
@@ -174,8 +173,8 @@ def test_chat_shows_the_direct_answer_first_and_the_hops_dimmed(two_hop_index: I
     from qa.render import print_chat_answer
 
     chooser = Scripted(probabilities=[0.05, 0.95], answer_style="pick")
-    answer = ask(two_hop_index, chooser, "Where was the actress of Night Train born, the one "
-                 "who trained at the Bristol Old Vic?", AnswerOptions(k=1))
+    answer = ask(two_hop_index, chooser, "Where was the star of Night Train born?",
+                 AnswerOptions(k=1))
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, color_system="standard", width=200)
     print_chat_answer(console, answer)
@@ -213,3 +212,14 @@ def test_eval_answer_multihop_scores_the_direct_answer_and_supporting_passages(
     assert summary["short_answers_pct"] == 100.0 and summary["hops_mean"] is not None
     records = {r["id"]: r for r in map(json.loads, details.read_text().splitlines())}
     assert records["q2"]["direct"] == "1984" and records["q2"]["supporting_cited"] == 1
+
+
+def test_a_hop_counts_only_when_it_reaches_the_entity(two_hop_index: Index) -> None:
+    """What a second hop finds may rescue a doubted first hop only from a passage about the
+    entity the first evidence named."""
+    from qa.answer.evidence import Hop, reached
+    from qa.retrieve import retrieve
+
+    [actor] = retrieve(two_hop_index, "Bristol Old Vic Theatre School", k=1)
+    assert reached(Hop("Ines Okafor born", ("Ines Okafor",)), actor)
+    assert not reached(Hop("Mara Quell born", ("Mara Quell",)), actor)

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Literal
 from qa import cite
 from qa.answer import direct
 from qa.answer.direct import options_of, question_kind
-from qa.answer.evidence import MAX_EVIDENCE, bridge_query, select, select_bridged
+from qa.answer.evidence import (
+    MAX_EVIDENCE,
+    Hop,
+    bridge_query,
+    reached,
+    select,
+    select_bridged,
+)
 from qa.answer.packing import answer_messages
 from qa.answer.pick import pick_sentence, refusal_threshold
 from qa.answer.quotes import answer_from_quote, split_quote_first
@@ -173,13 +180,13 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
     if style == "pick" and pick is not None:
         evidence = select(kind, pick, choices, direct.about(question))
         stated = pick.stated
-        query, new = _second_hop(question, evidence, passages, choices, more)
-        if new:
-            hops.append(query)
+        hop, new = _second_hop(question, evidence, passages, choices, more)
+        if hop is not None and new:
+            hops.append(hop.query)
             # the second pick reads only what the hop brought: the first hop's evidence stays
-            second = pick_sentence(generator, question, new, query=query,
+            second = pick_sentence(generator, question, new, query=hop.query,
                                    prompts_dir=options.prompts_dir)
-            if second is not None:
+            if second is not None and reached(hop, new[second.passage - 1]):
                 found = [(s, n + len(passages)) for s, n in
                          select_bridged(kind, second, choices, direct.about(question))]
                 evidence = list(dict.fromkeys([*evidence, *found]))[:MAX_EVIDENCE]
@@ -196,9 +203,9 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
         # The writer (or the extractive quoter) reads the second hop's passages too.
         first = [(pick.sentence, pick.passage)] if pick is not None else \
             [(c.text, c.number) for c in rank_sentences(question, passages)[:1]]
-        query, new = _second_hop(question, first, passages, choices, more)
-        if new:
-            hops.append(query)
+        hop, new = _second_hop(question, first, passages, choices, more)
+        if hop is not None and new:
+            hops.append(hop.query)
             passages = [*passages, *new]
         messages, packed = answer_messages(question, passages,
                                            context_window=generator.context_window,
@@ -220,13 +227,13 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
 
 
 def _second_hop(question: str, evidence: list[tuple[str, int]], passages: list[Passage],
-                choices: list[str], more: Retriever | None) -> tuple[str, list[Passage]]:
-    """The bridge query and the passages it retrieves that the first hop did not."""
-    query = bridge_query(question, evidence, passages, choices) if more and evidence else ""
-    if not more or not query:
-        return "", []
+                choices: list[str], more: Retriever | None) -> tuple[Hop | None, list[Passage]]:
+    """The bridge and the passages its query retrieves that the first hop did not."""
+    hop = bridge_query(question, evidence, passages, choices) if more and evidence else None
+    if not more or hop is None:
+        return None, []
     seen = {p.chunk.chunk_id for p in passages}
-    return query, [p for p in more(query) if p.chunk.chunk_id not in seen]
+    return hop, [p for p in more(hop.query) if p.chunk.chunk_id not in seen]
 
 
 def _topic(question: str, kind: str) -> str:

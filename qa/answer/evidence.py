@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from qa.answer.direct import Kind
 from qa.answer.pick import Pick
@@ -63,9 +64,15 @@ def wanted_terms(question: str) -> frozenset[str]:
     return terms(question) - QUESTION_FILLER
 
 
+@dataclass(frozen=True)
+class Hop:
+    query: str  # what to retrieve for
+    entities: tuple[str, ...]  # what the first evidence named that the question turns on
+
+
 def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
-                 passages: Sequence[Passage], options: Sequence[str]) -> str:
-    """What to retrieve for in a second hop, or "" when the first hop holds the question.
+                 passages: Sequence[Passage], options: Sequence[str]) -> Hop | None:
+    """What to retrieve for in a second hop, or None when the first hop holds the question.
 
     A comparison needs a passage about each option; otherwise a hop is taken when the evidence's
     passages lack a fair share of the question's terms and the evidence names someone or
@@ -73,22 +80,30 @@ def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
     held = frozenset().union(*(vocabulary(_passage_text(passages[n - 1])) for _, n in evidence))
     if options:
         missing = [o for o in options if not terms(o) <= held]
-        return missing[0] if missing else ""
+        return Hop(missing[0], (missing[0],)) if missing else None
     wanted = wanted_terms(question)
     if not wanted:
-        return ""
+        return None
     uncovered = [w for w in wanted if w not in held]
     if len(uncovered) / len(wanted) < UNCOVERED:
-        return ""
+        return None
     asked = terms(question)
     names = [m.group() for s, _ in evidence for m in _NAME_RUN.finditer(s)
              if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= asked]
     names = list(dict.fromkeys(names))[:3]
     if not names:
-        return ""
+        return None
     missing_words = [w for w in _question_words(question) if w.lower() in
                      {u.lower() for u in uncovered} or terms(w) & set(uncovered)]
-    return " ".join([*names, *dict.fromkeys(missing_words)])
+    return Hop(" ".join([*names, *dict.fromkeys(missing_words)]), tuple(names))
+
+
+def reached(hop: Hop, passage: Passage) -> bool:
+    """Whether `passage` is about one of the hop's entities: only then may what it says rescue
+    an answer the first hop doubted. A SQuAD 2.0 question made unanswerable by a changed detail
+    would otherwise get a second chance from any passage of the same article."""
+    vocab = vocabulary(_passage_text(passage))
+    return any(terms(e) and terms(e) <= vocab for e in hop.entities)
 
 
 def _question_words(question: str) -> list[str]:
