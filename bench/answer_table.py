@@ -10,12 +10,19 @@ import sys
 from pathlib import Path
 
 ROWS = [("contains a gold answer (answerable)", "contains_answer_pct", "%"),
-        ("token F1 (answerable)", "token_f1_pct", "%"),
+        ("direct answer contains a gold answer", "direct_contains_pct", "%"),
+        ("exact match of the direct answer", "exact_match_pct", "%"),
+        ("token F1 (answerable; of the direct answer)", "token_f1_pct", "%"),
+        ("answered with a short answer (span, option, yes/no)", "short_answers_pct", "%"),
         ("false refusals (answerable)", "false_refusal_pct", "%"),
         ("refusals (unanswerable)", "refusal_on_unanswerable_pct", "%"),
         ("answers with a citation", "answers_cited_pct", "%"),
         ("citation precision (cited passage holds a gold answer)", "citation_precision_pct", "%"),
         ("citation recall", "citation_recall_pct", "%"),
+        ("citation precision (cited passage is a gold supporting passage)",
+         "supporting_precision_pct", "%"),
+        ("supporting passages cited (share of the gold ones)", "supporting_recall_pct", "%"),
+        ("questions with a second hop", "second_hop_pct", "%"),
         ("sentences supported by the check", "support_rate_pct", "%"),
         ("time to first token p50 / p95", ("ttft_p50_s", "ttft_p95_s"), "s"),
         ("total time p50 / p95", ("total_p50_s", "total_p95_s"), "s")]

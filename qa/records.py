@@ -106,6 +106,11 @@ class Answer:
     # P(some passage sentence states the answer), from the reading check (qa/answer/pick.py)
     verification: float | None = None
     withheld: str = ""  # why a proposed answer was replaced by the refusal, if it was
+    # The direct answer shown first (a name, number, date, yes/no, an option; for open questions
+    # the evidence sentences themselves); `sentences` are its evidence, each cited.
+    direct: str = ""
+    kind: str = ""  # what the question asks for: short, yesno, options, open, summary
+    hops: list[str] = field(default_factory=list)  # queries retrieved for after the question
 
     @property
     def supported_count(self) -> int:

@@ -78,10 +78,23 @@ def passage_label(passage: Passage) -> str:
         (f", p. {page}" if page else "")
 
 
+def has_short_answer(answer: Answer) -> bool:
+    """Whether the direct answer is a short one shown above its evidence (open questions are
+    answered by their evidence sentences themselves)."""
+    return bool(answer.direct) and not answer.refused and answer.kind not in ("open", "summary")
+
+
 def answer_text(answer: Answer) -> Text:
+    """The direct answer on the first line, then its evidence, one cited sentence a line; an
+    open question's answer is its cited sentences."""
     out = Text()
+    short = has_short_answer(answer)
+    if short:
+        out.append(answer.direct, style="bold")
     for i, sentence in enumerate(answer.sentences):
-        if i:
+        if short:
+            out.append("\n  ")
+        elif i:
             out.append(" ")
         style = "" if sentence.supported else "dim"
         out.append(sentence.text, style=style)
@@ -155,6 +168,8 @@ def compact_sources(answer: Answer) -> Text:
 def print_chat_answer(console: Console, answer: Answer) -> None:
     """The checked answer ([n] highlighted, unsupported sentences dimmed), a footer naming the
     backend and support, why anything was withheld, and the cited sources."""
+    for query in answer.hops:
+        console.print(Text(f"also searched: {query}", style="dim"))
     console.print(answer_text(answer))
     footer = " · ".join(p for p in (answer.backend, support_line(answer)) if p)
     console.print(Text(footer, style="dim"))
@@ -230,7 +245,8 @@ def answer_markdown(answer: Answer) -> str:
         marks = "".join(f" [{n}]" for n in sorted({c.number for c in sentence.citations}))
         flag = "" if sentence.supported else f" *({UNSUPPORTED_MARK} unsupported)*"
         parts.append(sentence.text + marks + flag)
-    text = " ".join(parts)
+    text = f"**{answer.direct}**\n\n" + "\n".join(f"- {p}" for p in parts) \
+        if has_short_answer(answer) else " ".join(parts)
     return text + (" **[cut short: the answer is incomplete]**" if not answer.complete else "")
 
 
@@ -272,13 +288,16 @@ def passage_json(number: int, passage: Passage) -> dict[str, Any]:
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
+    evidence = [{"text": s.text, "supported": s.supported, "support": round(s.support, 4),
+                 "citations": [citation_json(c, answer.passages[c.number - 1])
+                               for c in s.citations]} for s in answer.sentences]
     return {
         "question": answer.question, "backend": answer.backend, "refused": answer.refused,
         "complete": answer.complete, "text": answer.raw_text,
         "verification": answer.verification, "withheld": answer.withheld or None,
+        "answer": None if answer.refused else answer.direct or None, "kind": answer.kind or None,
+        "evidence": evidence, "hops": list(answer.hops),
         "supported": answer.supported_count, "sentence_count": len(answer.sentences),
-        "sentences": [{"text": s.text, "supported": s.supported, "support": round(s.support, 4),
-                       "citations": [citation_json(c, answer.passages[c.number - 1])
-                                     for c in s.citations]} for s in answer.sentences],
+        "sentences": evidence,  # the name before the direct answer existed, kept for scripts
         "passages": [passage_json(i, p) for i, p in enumerate(answer.passages, 1)],
     }

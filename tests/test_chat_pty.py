@@ -35,6 +35,7 @@ def test_chat_session_in_a_pty(seeds_folder: Path, qa_env: dict[str, str], tmp_p
     stub_server.script(
         ok("Chinese Foreign Minister Wang Yi and US Secretary of State ",
            DEC6.removeprefix("Chinese Foreign Minister Wang Yi and US Secretary of State ")),
+        ok('{"answer": "Dec 6"}'),  # the direct answer, as a JSON reply (qa/answer/direct.py)
         ok("What did Wang Yi and Blinken talk about?"), slow,  # condensed, then a slow answer
         ok("What did Wang Yi say about Taiwan?"), ok(TAIWAN))
     transcript = tmp_path / "chat.md"

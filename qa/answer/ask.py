@@ -14,9 +14,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from qa import cite
+from qa.answer import direct
+from qa.answer.direct import options_of, question_kind
+from qa.answer.evidence import (
+    MAX_EVIDENCE,
+    Hop,
+    bridge_query,
+    reached,
+    select,
+    select_bridged,
+)
 from qa.answer.packing import answer_messages
-from qa.answer.pick import Pick, pick_sentence, refusal_threshold
+from qa.answer.pick import pick_sentence, refusal_threshold
 from qa.answer.quotes import answer_from_quote, split_quote_first
+from qa.answer.sentences import rank_sentences
 from qa.errors import IncompleteAnswer
 from qa.generators.base import GenerationRequest, Generator
 from qa.judge import reading_judge
@@ -31,6 +42,11 @@ if TYPE_CHECKING:
     from vectorstore.index import Index
 
 OnText = Callable[[str], None]
+Retriever = Callable[[str], list[Passage]]  # a hop's query -> its passages
+SUMMARY_SENTENCES = 3
+# A summary names its topic in a word or two ("the phone call"), so one word of two found in
+# the passages ("phone talks") lets it through; the dense signal still has to fail as well.
+SUMMARY_COVERAGE = 0.5
 AnswerStyle = Literal["auto", "write", "pick"]
 
 
@@ -129,40 +145,73 @@ def off_topic_reason(question: str, passages: list[Passage], min_relevance: floa
 
 def ask(index: Index, generator: Generator, question: str, options: AnswerOptions, *,
         filters: Filters = NO_FILTERS, on_text: OnText | None = None) -> Answer:
-    passages = retrieve(index, question, k=options.k, filters=filters,
-                        fusion_k=options.fusion_k)
-    return answer_passages(generator, index.embedder, question, passages, options,
-                           on_text=on_text)
+    def more(query: str) -> list[Passage]:
+        return retrieve(index, query, k=options.k, filters=filters, fusion_k=options.fusion_k)
+
+    return answer_passages(generator, index.embedder, question, more(question), options,
+                           on_text=on_text, more=more)
 
 
 def answer_passages(generator: Generator, embedder: Embedder | None, question: str,
                     passages: list[Passage], options: AnswerOptions, *,
-                    on_text: OnText | None = None, focus: str | None = None) -> Answer:
-    """Answer `question` from retrieved `passages` (the part of `ask` that chat shares).
+                    on_text: OnText | None = None, focus: str | None = None,
+                    more: Retriever | None = None) -> Answer:
+    """Answer `question` from retrieved `passages` (the part of `ask` that chat shares): the
+    evidence sentences (picked, written or quoted), then the direct answer drawn from them.
 
     `focus` is what the extractive backend should look for when it differs from the question
-    searched (chat's follow-ups: the user's new words, not the names carried over).
+    searched (chat's follow-ups: the user's new words, not the names carried over). `more`
+    retrieves for a second hop's query; without it there is one hop.
     """
     if not passages:
         return refusal(question, [], generator.name)
-    off_topic = off_topic_reason(question, passages, options.min_relevance,
-                                 options.min_coverage)
+    kind = question_kind(question)
+    choices = options_of(question) if kind == "options" else []
+    off_topic = off_topic_reason(_topic(question, kind), passages, options.min_relevance,
+                                 options.min_coverage if kind != "summary" else SUMMARY_COVERAGE)
     if off_topic:
         # Nothing retrieved is about the question: refusing here beats asking a small model,
         # which answers off-topic questions from memory.
         return refusal(question, passages, generator.name, withheld=off_topic)
+    if kind == "summary":
+        answer = _summary(embedder, generator.name, question, passages, strict=options.strict,
+                          on_text=on_text)
+        return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir)
     style = resolve_answer_style(options.answer_style, generator)
     pick = pick_sentence(generator, question, passages, prompts_dir=options.prompts_dir) \
         if options.verify or style == "pick" else None
     threshold = refusal_threshold(options.verify_threshold, generator)
-    if pick is not None and options.verify and pick.stated < threshold:
-        return refusal(question, passages, generator.name, verification=pick.stated,
-                       withheld=f"no passage sentence states the answer, by the model's reading "
-                                f"(P = {pick.stated:.2f} < {threshold})")
+    hops: list[str] = []
     if style == "pick" and pick is not None:
-        answer = _picked_answer(embedder, generator.name, question, passages, pick,
-                                strict=options.strict, on_text=on_text)
+        evidence = select(kind, pick, choices, direct.about(question))
+        stated = pick.stated
+        hop, new = _second_hop(question, evidence, passages, choices, more)
+        if hop is not None and new:
+            hops.append(hop.query)
+            # the second pick reads only what the hop brought: the first hop's evidence stays
+            second = pick_sentence(generator, question, new, query=hop.query,
+                                   prompts_dir=options.prompts_dir)
+            if second is not None and reached(hop, new[second.passage - 1]):
+                found = [(s, n + len(passages)) for s, n in
+                         select_bridged(kind, second, choices, direct.about(question))]
+                evidence = list(dict.fromkeys([*evidence, *found]))[:MAX_EVIDENCE]
+                stated = max(stated, second.stated)
+            passages = [*passages, *new]
+        if options.verify and stated < threshold:
+            answer = _doubted(question, passages, generator.name, stated, threshold)
+        else:
+            answer = _picked_answer(embedder, generator.name, question, passages, evidence,
+                                    stated, strict=options.strict, on_text=on_text)
+    elif pick is not None and options.verify and pick.stated < threshold:
+        answer = _doubted(question, passages, generator.name, pick.stated, threshold)
     else:
+        # The writer (or the extractive quoter) reads the second hop's passages too.
+        first = [(pick.sentence, pick.passage)] if pick is not None else \
+            [(c.text, c.number) for c in rank_sentences(question, passages)[:1]]
+        hop, new = _second_hop(question, first, passages, choices, more)
+        if hop is not None and new:
+            hops.append(hop.query)
+            passages = [*passages, *new]
         messages, packed = answer_messages(question, passages,
                                            context_window=generator.context_window,
                                            answer_tokens=options.answer_tokens,
@@ -178,7 +227,30 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
         answer.question = question
     if pick is not None and answer.verification is None:
         answer.verification = pick.stated
-    return answer
+    answer.hops = hops
+    return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir)
+
+
+def _second_hop(question: str, evidence: list[tuple[str, int]], passages: list[Passage],
+                choices: list[str], more: Retriever | None) -> tuple[Hop | None, list[Passage]]:
+    """The bridge and the passages its query retrieves that the first hop did not."""
+    hop = bridge_query(question, evidence, passages, choices) if more and evidence else None
+    if not more or hop is None:
+        return None, []
+    seen = {p.chunk.chunk_id for p in passages}
+    return hop, [p for p in more(hop.query) if p.chunk.chunk_id not in seen]
+
+
+def _topic(question: str, kind: str) -> str:
+    """What the question is about: a summary's topic without the "Summarise" that asks."""
+    return direct.summary_topic(question) if kind == "summary" else question
+
+
+def _doubted(question: str, passages: list[Passage], backend: str, stated: float,
+             threshold: float) -> Answer:
+    return refusal(question, passages, backend, verification=stated,
+                   withheld=f"no passage sentence states the answer, by the model's reading "
+                            f"(P = {stated:.2f} < {threshold})")
 
 
 def resolve_answer_style(style: AnswerStyle, generator: Generator) -> Literal["write", "pick"]:
@@ -189,14 +261,34 @@ def resolve_answer_style(style: AnswerStyle, generator: Generator) -> Literal["w
 
 
 def _picked_answer(embedder: Embedder | None, backend: str, question: str,
-                   passages: list[Passage], pick: Pick, *, strict: bool,
-                   on_text: OnText | None) -> Answer:
-    """The picked sentence, verbatim with its passage number, through the same citation check."""
-    text = f"{pick.sentence} [{pick.passage}]"
+                   passages: list[Passage], evidence: list[tuple[str, int]], stated: float, *,
+                   strict: bool, on_text: OnText | None) -> Answer:
+    """The picked sentences, verbatim with their passage numbers, through the citation check."""
+    text = " ".join(f"{sentence} [{number}]" for sentence, number in evidence)
     if on_text:
         on_text(text)
     sentences = cite.check(text, passages, embedder, strict=strict)
     answer = Answer(question=question, sentences=sentences, passages=passages, backend=backend,
-                    raw_text=text, verification=pick.stated)
+                    raw_text=text, verification=stated)
+    _refuse_if_unfounded(answer)
+    return answer
+
+
+def _summary(embedder: Embedder | None, backend: str, question: str, passages: list[Passage],
+             *, strict: bool, on_text: OnText | None) -> Answer:
+    """A summary of what was retrieved: its central sentences, verbatim and cited (the
+    briefings' extractive selection), checked like any answer. No reading check: a summary
+    does not state one answer that a passage could lack."""
+    from qa.brief.extract import select_sentences
+
+    picks = select_sentences([p.text for p in passages], max_sentences=SUMMARY_SENTENCES)
+    picks = sorted(picks, key=lambda p: (p.article, p.start))  # the passages' own order
+    text = " ".join(f"{' '.join(passages[p.article].text[p.start:p.end].split())} "
+                    f"[{p.article + 1}]" for p in picks)
+    if on_text and text:
+        on_text(text)
+    sentences = cite.check(text, passages, embedder, strict=strict) if text else []
+    answer = Answer(question=question, sentences=sentences, passages=passages, backend=backend,
+                    raw_text=text)
     _refuse_if_unfounded(answer)
     return answer

@@ -14,7 +14,7 @@ verbatim with its passage number, is right as often as the 1.5B's written answer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -51,6 +51,8 @@ class Pick:
     passage: int  # 1-based passage number
     stated: float  # P(one of the sentences states the answer) = 1 - P("0")
     confidence: float  # P(this sentence) among all choices
+    # every offered (sentence, passage number, P x rank decay), best first
+    weighed: list[tuple[str, int, float]] = field(default_factory=list)
 
 
 def refusal_threshold(setting: float | None, generator: object) -> float:
@@ -61,18 +63,26 @@ def refusal_threshold(setting: float | None, generator: object) -> float:
     return tuned if tuned is not None else DEFAULT_THRESHOLD
 
 
-def candidates(question: str, passages: Sequence[Passage]) -> list[tuple[str, int]]:
-    """Up to CANDIDATES distinct (sentence, passage number) pairs, best match first."""
+def candidates(question: str, passages: Sequence[Passage], *,
+               query: str = "") -> list[tuple[str, int]]:
+    """Up to CANDIDATES distinct (sentence, passage number) pairs, best match first, holding the
+    best sentence of every retrieved passage: the answer of a multi-hop question often shares
+    no word with it (the film's cast, the person's birth date) and would be ranked out.
+    `query` adds terms to rank by (a second hop's bridge entity)."""
+    ranked = rank_sentences(f"{question} {query}".strip(), passages)
     seen: set[str] = set()
-    picked: list[tuple[str, int]] = []
-    for c in rank_sentences(question, passages):
+    order: list[tuple[str, int]] = []
+    for c in ranked:
         text = " ".join(c.text.split())
         if text and text not in seen:
             seen.add(text)
-            picked.append((text, c.number))
-        if len(picked) == CANDIDATES:
-            break
-    return picked
+            order.append((text, c.number))
+    best_of: dict[int, tuple[str, int]] = {}
+    for pair in order:
+        best_of.setdefault(pair[1], pair)
+    keep = set(list(best_of.values())[:CANDIDATES])
+    keep |= set([o for o in order if o not in keep][:CANDIDATES - len(keep)])
+    return [o for o in order if o in keep]
 
 
 def pick_messages(question: str, offered: Sequence[tuple[str, int]],
@@ -84,12 +94,12 @@ def pick_messages(question: str, offered: Sequence[tuple[str, int]],
 
 
 def pick_sentence(chooser: object, question: str, passages: Sequence[Passage], *,
-                  prompts_dir: Path | None = None) -> Pick | None:
+                  prompts_dir: Path | None = None, query: str = "") -> Pick | None:
     """The model's pick among the best-matching sentences; None when the backend cannot
     report choice probabilities or no sentence is a candidate."""
     if not isinstance(chooser, Chooser):
         return None
-    offered = candidates(question, passages)
+    offered = candidates(question, passages, query=query)
     if not offered:
         return None
     choices = [str(i) for i in range(len(offered) + 1)]
@@ -97,8 +107,10 @@ def pick_sentence(chooser: object, question: str, passages: Sequence[Passage], *
         pick_messages(question, offered, prompts_dir), choices)
     if not probabilities:
         return None
-    best = max(range(1, len(choices)),
-               key=lambda i: probabilities[i] * (1 - RANK_DECAY) ** (i - 1))
-    sentence, number = offered[best - 1]
+    weighed = sorted(((text, number, probabilities[i] * (1 - RANK_DECAY) ** (i - 1))
+                      for i, (text, number) in enumerate(offered, 1)),
+                     key=lambda t: t[2], reverse=True)
+    sentence, number, _ = weighed[0]
+    best = offered.index((sentence, number)) + 1
     return Pick(sentence=sentence, passage=number, stated=1.0 - probabilities[0],
-                confidence=probabilities[best])
+                confidence=probabilities[best], weighed=weighed)

@@ -183,7 +183,10 @@ class ChatSession:
                             fusion_k=options.fusion_k)
         status(f"generating with {self.generator.name}…")
         answer = answer_passages(self.generator, self.index.embedder, rewrite.searched, passages,
-                                 options, on_text=on_text, focus=rewrite.focus)
+                                 options, on_text=on_text, focus=rewrite.focus,
+                                 more=lambda query: retrieve(self.index, query, k=options.k,
+                                                             filters=self.filters,
+                                                             fusion_k=options.fusion_k))
         turn = Turn(question=question, searched=rewrite.searched, answer=answer)
         self.turns.append(turn)
         return turn

@@ -66,6 +66,9 @@ def eval_answer_cmd(
     squad: Annotated[Path | None, typer.Option("--squad", help="SQuAD-format JSON file.")] = None,
     corpus: Annotated[Path | None, typer.Option(help="docs.jsonl: id, title, text, date.")] = None,
     questions: Annotated[Path | None, typer.Option(help="q.jsonl: id, question, answers.")] = None,
+    multihop: Annotated[Path | None, typer.Option(
+        "--multihop", help="A folder of corpus.jsonl and questions.jsonl (HotpotQA, 2Wiki): "
+        "citations are also scored against the gold supporting passages.")] = None,
     limit: Annotated[int | None, typer.Option(help="Sample N questions (half unanswerable).")]
     = None,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
@@ -100,12 +103,15 @@ def eval_answer_cmd(
         if squad:
             docs, items = read_squad(squad)
             name = f"squad-{squad.stem}"
+        elif multihop:
+            docs, items = read_generic(multihop / "corpus.jsonl", multihop / "questions.jsonl")
+            name = f"multihop-{multihop.name}"
         elif corpus and questions:
             docs, items = read_generic(corpus, questions)
             name = f"corpus-{corpus.stem}"
         else:
-            raise QAError("no question set given", fix="pass --squad FILE, or --corpus and "
-                          "--questions")
+            raise QAError("no question set given", fix="pass --squad FILE, --multihop DIR, or "
+                          "--corpus and --questions")
         items = sample(items, limit, seed)
         backend = make_generator(settings)
         sink = details.open("w", encoding="utf-8") if details else None

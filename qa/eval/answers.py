@@ -25,6 +25,8 @@ from qa.retrieve import Filters
 from qa.settings import Settings
 from vectorstore.index import Index
 
+SHORT_KINDS = ("short", "yesno", "options")
+
 
 @dataclass
 class Item:
@@ -32,6 +34,8 @@ class Item:
     question: str
     answers: list[str]
     group: str = ""  # the article (source) the question belongs to
+    # titles of the gold supporting passages, when the data set names them (HotpotQA, 2Wiki)
+    supporting: list[str] = field(default_factory=list)
 
     @property
     def answerable(self) -> bool:
@@ -53,6 +57,10 @@ class Outcome:
     verification: float | None = None
     withheld: str = ""
     proposed: str = ""  # the model's reply before any refusal step (for threshold sweeps)
+    direct: str = ""  # the direct answer (for open questions, the evidence sentences)
+    hops: int = 0  # retrievals after the question's own
+    supporting_cited: int = 0  # gold supporting passages among the cited ones
+    kind: str = ""  # the answer's kind (qa/answer/direct.py)
 
 
 @dataclass
@@ -72,20 +80,33 @@ class AnswerReport:
         def rate(part: float, whole: int) -> float | None:
             return round(100 * part / whole, 1) if whole else None
 
+        supported_pool = [o for o in answered if o.item.supporting]
         return {
             "backend": self.backend, "questions": len(self.outcomes),
             "answerable": len(ans), "unanswerable": len(una),
             "contains_answer_pct": rate(sum(contains_answer(o.text, o.item.answers)
                                             for o in ans), len(ans)),
-            "exact_match_pct": rate(sum(exact_match(o.text, o.item.answers) for o in ans),
+            "direct_contains_pct": rate(sum(contains_answer(o.direct, o.item.answers)
+                                            for o in ans), len(ans)),
+            "exact_match_pct": rate(sum(exact_match(o.direct, o.item.answers) for o in ans),
                                     len(ans)),
-            "token_f1_pct": rate(sum(token_f1(o.text, o.item.answers) for o in ans), len(ans)),
+            "token_f1_pct": rate(sum(token_f1(o.direct, o.item.answers) for o in ans), len(ans)),
+            # answered with a short answer (a span, an option, yes/no), not with sentences
+            "short_answers_pct": rate(sum(o.kind in SHORT_KINDS for o in answered),
+                                      len(answered)),
             "false_refusal_pct": rate(sum(o.refused for o in ans), len(ans)),
             "refusal_on_unanswerable_pct": rate(sum(o.refused for o in una), len(una)),
             "answers_cited_pct": rate(len(cited), sum(1 for o in self.outcomes if not o.refused)),
             "citation_precision_pct": rate(sum(o.cited_with_gold for o in answered), n_cites),
             "citation_recall_pct": rate(sum(o.cited_with_gold > 0 for o in recall_pool),
                                         len(recall_pool)),
+            "supporting_precision_pct": rate(sum(o.supporting_cited for o in supported_pool),
+                                             sum(len(o.cited) for o in supported_pool)),
+            "supporting_recall_pct": rate(sum(o.supporting_cited / len(set(o.item.supporting))
+                                              for o in supported_pool), len(supported_pool)),
+            "hops_mean": round(sum(o.hops for o in self.outcomes) / len(self.outcomes), 2)
+            if self.outcomes else None,
+            "second_hop_pct": rate(sum(o.hops > 0 for o in self.outcomes), len(self.outcomes)),
             "support_rate_pct": rate(sum(o.supported for o in self.outcomes if not o.refused),
                                      sentences),
             "ttft_p50_s": round(percentile([o.ttft for o in self.outcomes], 0.5), 2),
@@ -123,7 +144,8 @@ def read_generic(corpus: Path, questions: Path) -> tuple[list[dict[str, str]], l
                           fix="one object a line") from exc
     docs = [{k: str(v) for k, v in r.items()} for r in lines(corpus)]
     items = [Item(str(r["id"]), r["question"], list(r.get("answers") or []),
-                  str(r.get("source", ""))) for r in lines(questions)]
+                  str(r.get("source", "")), [str(t) for t in r.get("supporting") or []])
+             for r in lines(questions)]
     return docs, items
 
 
@@ -183,6 +205,8 @@ def outcome_record(o: Outcome) -> dict[str, Any]:
             "contains": contains_answer(o.text, o.item.answers), "cited": o.cited,
             "cited_with_gold": o.cited_with_gold, "gold_retrieved": o.gold_retrieved,
             "verification": o.verification, "withheld": o.withheld, "proposed": o.proposed,
+            "direct": o.direct, "kind": o.kind, "hops": o.hops,
+            "supporting_cited": o.supporting_cited,
             "ttft_s": round(o.ttft, 2), "total_s": round(o.total, 2)}
 
 
@@ -198,8 +222,12 @@ def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
     answer = ask(index, generator, item.question, AnswerOptions.from_settings(settings),
                  filters=filters, on_text=on_text)
     total = time.perf_counter() - started
-    text = " ".join(s.text for s in answer.sentences)
+    evidence = " ".join(s.text for s in answer.sentences)
+    # what the reader sees: the direct answer, then its evidence (once, for open questions)
+    text = evidence if answer.refused or answer.direct == evidence \
+        else f"{answer.direct} {evidence}".strip()
     cited = sorted({c.number for s in answer.sentences for c in s.citations})
+    titles = {answer.passages[n - 1].doc.title for n in cited}
     holds = [contains_answer(p.text, item.answers) if item.answers else False
              for p in answer.passages]
     return Outcome(item=item, text=text, refused=answer.refused, cited=cited,
@@ -207,4 +235,6 @@ def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
                    sentences=len(answer.sentences), supported=answer.supported_count,
                    ttft=first[0] if first else total, total=total,
                    verification=answer.verification, withheld=answer.withheld,
-                   proposed=answer.raw_text)
+                   proposed=answer.raw_text, direct="" if answer.refused else answer.direct,
+                   hops=len(answer.hops), kind=answer.kind,
+                   supporting_cited=len(titles & set(item.supporting)))

@@ -154,6 +154,23 @@ class LocalGenerator:
         weights = np.exp(scores - scores.max())
         return [float(w) for w in weights / weights.sum()]
 
+    def constrained_reply(self, messages: list[dict[str, str]], grammar: str,
+                          choices: Sequence[str], max_tokens: int) -> str:
+        """The model's reply restricted to the GBNF `grammar` (qa/answer/direct.py builds one
+        that admits only spans of the evidence, the options or yes/no). The reply is a few
+        tokens, so it is not streamed."""
+        del choices  # the grammar already holds them
+        self.load()
+        try:
+            from llama_cpp import LlamaGrammar  # type: ignore[attr-defined]
+
+            compiled = LlamaGrammar.from_string(grammar, verbose=False)
+            reply = self._llm.create_chat_completion(messages=messages, grammar=compiled,
+                                                     max_tokens=max_tokens, temperature=0.0)
+        except (ValueError, RuntimeError) as exc:
+            raise _llama_error(exc, self.context_window) from exc
+        return str(reply["choices"][0]["message"].get("content") or "").strip()
+
     def close(self) -> None:
         with self._lock:
             llm, self._llm = self._llm, None

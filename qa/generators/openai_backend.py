@@ -136,5 +136,32 @@ class OpenAIGenerator:
         weights = [math.exp(best[c] - top) for c in choices]
         return [w / sum(weights) for w in weights]
 
+    def constrained_reply(self, messages: list[dict[str, str]], grammar: str,
+                          choices: Sequence[str], max_tokens: int) -> str:
+        """A JSON reply `{"answer": "..."}`: servers take no grammar, so the answer is held to
+        the evidence afterwards (qa/answer/direct.py's grounding check); `choices`, when given,
+        are named in the request."""
+        import json
+
+        import openai
+
+        del grammar
+        ask = ('Reply with a JSON object {"answer": "..."}'
+               + (f" whose answer is one of {json.dumps(list(choices))}." if choices else "."))
+        request = [*messages[:-1], {"role": "user",
+                                    "content": f"{messages[-1]['content']}\n\n{ask}"}]
+        try:
+            response = self.client.chat.completions.create(  # type: ignore[call-overload]
+                model=self.model, messages=request, max_tokens=max_tokens + 16,
+                temperature=0.0, response_format={"type": "json_object"})
+        except openai.APIError as exc:
+            raise self.translate(exc) from exc
+        content = response.choices[0].message.content if response.choices else None
+        try:
+            answer = json.loads(content or "{}").get("answer", "")
+        except (ValueError, AttributeError):
+            return ""  # not JSON: no short answer, so the evidence stands alone
+        return str(answer).strip() if isinstance(answer, str | int | float) else ""
+
     def close(self) -> None:
         self.client.close()

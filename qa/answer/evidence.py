@@ -1,0 +1,114 @@
+"""Which passage sentences are the evidence of an answer, and when to retrieve a second time.
+
+The reading check (qa/answer/pick.py) weighs every offered sentence; the evidence is its pick plus,
+for questions one sentence cannot answer, the others it weighed close: open questions ("What did
+X say about Y?") take every close sentence, comparisons the best sentence about each option.
+A multi-hop question turns on an entity the first evidence names (the film's cast, the person's
+father): `bridge_query` is what to retrieve for next, built from that entity and the question's
+words the evidence does not hold yet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.answer.direct import Kind
+from qa.answer.pick import Pick
+from qa.answer.sentences import QUESTION_FILLER
+from qa.cite import terms, vocabulary
+from qa.records import Passage
+
+MAX_EVIDENCE = 4
+BRIDGED_EXTRA = 2
+CLOSE = 0.3  # a further sentence is evidence when weighed at least this share of the pick
+UNCOVERED = 0.34  # share of the question's terms the first evidence lacks that calls a hop
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+(?:of|de|von|van|the|and)?\s*[A-Z][\w’'\-]*)*")
+
+
+def select(kind: Kind, pick: Pick, options: Sequence[str],
+           topic: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """The evidence (sentence, passage number) pairs, the pick first, at most MAX_EVIDENCE.
+    With `topic` (what an open question is about), a further sentence must mention it."""
+    chosen = [(pick.sentence, pick.passage)]
+    top = pick.weighed[0][2] if pick.weighed else 0.0
+    if kind == "options":
+        for option in options:
+            wanted = terms(option)
+            if any(wanted <= vocabulary(s) for s, _ in chosen):
+                continue
+            about = [(s, n) for s, n, _ in pick.weighed if wanted and wanted <= vocabulary(s)]
+            chosen += about[:1]
+    elif kind in ("open", "summary"):
+        chosen += [(s, n) for s, n, w in pick.weighed[1:] if top and w >= CLOSE * top
+                   and (not topic or topic & vocabulary(s))]
+    return list(dict.fromkeys(chosen))[:MAX_EVIDENCE]
+
+
+def select_bridged(kind: Kind, pick: Pick, options: Sequence[str],
+                   topic: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """The second hop's evidence: as `select`, plus for short answers up to BRIDGED_EXTRA more
+    close sentences of the picked passage. The 1.5B's pick there is often the entity's opening
+    line ("Aubrey Scotto (1895-1953) was an American film director"), and the fact asked about
+    (where he died) is a sentence or two on, in the same passage."""
+    chosen = select(kind, pick, options, topic)
+    if kind == "short" and pick.weighed:
+        top = pick.weighed[0][2]
+        chosen += [(s, n) for s, n, w in pick.weighed[1:]
+                   if n == pick.passage and w >= CLOSE * top][:BRIDGED_EXTRA]
+    return list(dict.fromkeys(chosen))
+
+
+def wanted_terms(question: str) -> frozenset[str]:
+    return terms(question) - QUESTION_FILLER
+
+
+@dataclass(frozen=True)
+class Hop:
+    query: str  # what to retrieve for
+    entities: tuple[str, ...]  # what the first evidence named that the question turns on
+
+
+def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
+                 passages: Sequence[Passage], options: Sequence[str]) -> Hop | None:
+    """What to retrieve for in a second hop, or None when the first hop holds the question.
+
+    A comparison needs a passage about each option; otherwise a hop is taken when the evidence's
+    passages lack a fair share of the question's terms and the evidence names someone or
+    something the question does not: that entity, with the missing terms, is the query."""
+    held = frozenset().union(*(vocabulary(_passage_text(passages[n - 1])) for _, n in evidence))
+    if options:
+        missing = [o for o in options if not terms(o) <= held]
+        return Hop(missing[0], (missing[0],)) if missing else None
+    wanted = wanted_terms(question)
+    if not wanted:
+        return None
+    uncovered = [w for w in wanted if w not in held]
+    if len(uncovered) / len(wanted) < UNCOVERED:
+        return None
+    asked = terms(question)
+    names = [m.group() for s, _ in evidence for m in _NAME_RUN.finditer(s)
+             if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= asked]
+    names = list(dict.fromkeys(names))[:3]
+    if not names:
+        return None
+    missing_words = [w for w in _question_words(question) if w.lower() in
+                     {u.lower() for u in uncovered} or terms(w) & set(uncovered)]
+    return Hop(" ".join([*names, *dict.fromkeys(missing_words)]), tuple(names))
+
+
+def reached(hop: Hop, passage: Passage) -> bool:
+    """Whether `passage` is about one of the hop's entities: only then may what it says rescue
+    an answer the first hop doubted. A SQuAD 2.0 question made unanswerable by a changed detail
+    would otherwise get a second chance from any passage of the same article."""
+    vocab = vocabulary(_passage_text(passage))
+    return any(terms(e) and terms(e) <= vocab for e in hop.entities)
+
+
+def _question_words(question: str) -> list[str]:
+    return re.findall(r"[\w’'\-]+", question)
+
+
+def _passage_text(passage: Passage) -> str:
+    return f"{passage.doc.title}\n{passage.text}"

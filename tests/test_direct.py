@@ -1,0 +1,121 @@
+"""The direct answer (qa/answer/direct.py): what a question asks for, the grammar that holds a
+model's short answer to the evidence, the no-model answer, and the grounding check."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qa.answer.direct import (
+    grounding_problem,
+    heuristic_answer,
+    options_of,
+    question_kind,
+    span_grammar,
+)
+
+EVIDENCE = ["Baby Driver is a 2017 film directed by Edgar Wright.",
+            "It stars Ansel Elgort, Kevin Spacey, and Jamie Foxx."]
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Summarise the phone call.", "summary"),
+    ("What did Wang say about Taiwan?", "open"),
+    ("What did Wang Yi say is the most urgent task?", "short"),
+    ("Why did the talks fail?", "open"),
+    ("Are Centaurium and Dacrydium both genuses of plant species?", "yesno"),
+    ("Who was born first, Arthur Conan Doyle or Penelope Lively?", "options"),
+    ("Between Harvey Pekar and Denise Levertov who was born earlier?", "options"),
+    ("Who died on Nov 29?", "short"),
+    ("How many people live in Warsaw?", "short"),
+])
+def test_question_kinds(question: str, kind: str) -> None:
+    assert question_kind(question) == kind
+
+
+def test_options_are_read_from_both_forms() -> None:
+    assert options_of("Which film has the director who died later, The More The Merrier or "
+                      "Sleep, My Love?") == ["The More The Merrier", "Sleep, My Love"]
+    assert options_of("Between Harvey Pekar and Denise Levertov who was born earlier?") == \
+        ["Harvey Pekar", "Denise Levertov"]
+    assert options_of("Who died on Nov 29?") == []
+
+
+def _admits(grammar: str, reply: str) -> bool:
+    """Whether the grammar's language holds `reply`, by walking its word-chain rules (the
+    grammar is only alternatives of literals and `(sep " " next)?` continuations)."""
+    rules = dict(line.split(" ::= ", 1) for line in grammar.strip().splitlines())
+    literal = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+    def walk(rule: str, rest: str) -> bool:
+        body = rules[rule]
+        head = literal.match(body)
+        assert head
+        word = head.group(1)
+        if not rest.startswith(word):
+            return False
+        rest = rest[len(word):]
+        if not rest:
+            return True
+        more = re.search(r'\((?:"([^"]*)" )?" " (\w+)\)\?$', body)
+        if not more:
+            return False
+        sep = (more.group(1) or "") + " "
+        return rest.startswith(sep) and walk(more.group(2), rest[len(sep):])
+
+    starts = rules["root"].split(" | ")
+    if any(literal.fullmatch(s) and literal.fullmatch(s).group(1) == reply  # type: ignore[union-attr]
+           for s in starts):
+        return True
+    return any(not literal.fullmatch(s) and walk(s, reply) for s in starts)
+
+
+def test_the_grammar_admits_spans_of_the_evidence_and_nothing_else() -> None:
+    grammar = span_grammar("short", EVIDENCE, [])
+    for span in ("Kevin Spacey", "Edgar Wright", "2017", "Ansel Elgort, Kevin Spacey",
+                 "Baby Driver is a 2017 film directed by Edgar Wright"):
+        assert _admits(grammar, span), span
+    for other in ("Kevin Bacon", "Spacey Kevin", "yes", "Wright."):
+        assert not _admits(grammar, other), other
+
+
+def test_a_span_does_not_start_on_the_question_s_own_words() -> None:
+    grammar = span_grammar("short", EVIDENCE, [], "Who directed the film Baby Driver?")
+    assert _admits(grammar, "Edgar Wright") and _admits(grammar, "2017 film")
+    assert not _admits(grammar, "Baby Driver") and not _admits(grammar, "Driver")
+
+
+def test_the_grammar_for_options_and_yes_no_is_exactly_them() -> None:
+    options = ["Arthur Conan Doyle", "Penelope Lively"]
+    assert _admits(span_grammar("options", EVIDENCE, options), "Penelope Lively")
+    assert not _admits(span_grammar("options", EVIDENCE, options), "Kevin Spacey")
+    assert _admits(span_grammar("yesno", EVIDENCE, []), "no")
+    assert not _admits(span_grammar("yesno", EVIDENCE, []), "maybe")
+
+
+def test_grammar_literals_escape_quotes() -> None:
+    grammar = span_grammar("short", ['A 5"x7" print and a back\\slash.'], [])
+    assert '"5\\"x7"' in grammar  # quote escaped
+    assert '"back\\\\slash"' in grammar
+
+
+def test_grounding() -> None:
+    assert grounding_problem("Kevin Spacey", "short", EVIDENCE, []) == ""
+    assert "bacon" in grounding_problem("Kevin Bacon", "short", EVIDENCE, [])
+    assert "2018" in grounding_problem("2018", "short", EVIDENCE, [])
+    assert grounding_problem("anything", "short", [], []) != ""  # no evidence, no answer
+    options = ["Arthur Conan Doyle", "Penelope Lively"]
+    assert grounding_problem("Penelope Lively", "options", EVIDENCE, options) == ""
+    assert "not one of the options" in grounding_problem("Jane Austen", "options", EVIDENCE,
+                                                         options)
+    assert grounding_problem("Yes", "yesno", EVIDENCE, []) == ""
+    assert grounding_problem("perhaps", "yesno", EVIDENCE, []) != ""
+
+
+def test_the_no_model_answer_takes_the_kind_asked_for() -> None:
+    assert heuristic_answer("When was Baby Driver released?", "short", EVIDENCE, []) == "2017"
+    assert heuristic_answer("Who directed Baby Driver?", "short", EVIDENCE, []) == \
+        "Edgar Wright"
+    assert heuristic_answer("Who was born first, Kevin Spacey or Jane Austen?", "options",
+                            EVIDENCE, ["Kevin Spacey", "Jane Austen"]) == "Kevin Spacey"
