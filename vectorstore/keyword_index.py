@@ -161,10 +161,17 @@ class KeywordIndex:
         import bm25s
 
         try:
-            self._ids = json.loads(ids_path.read_text())
-            if not self._ids:
-                return False
-            self._model = bm25s.BM25.load(str(folder), show_progress=False)
+            for _ in range(5):
+                # A writer may rename a new index into place between reading the ids and the
+                # model (found by tests/test_concurrent_rw.py): read again until the stamp held
+                before = self.stamp()
+                folder = self._folder()
+                self._ids = json.loads((folder / _IDS_FILE).read_text())
+                if not self._ids:
+                    return False
+                self._model = bm25s.BM25.load(str(folder), show_progress=False)
+                if self.stamp() == before:
+                    break
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise StoreError(f"{self.directory}: keyword index unreadable ({exc})",
                              fix="rebuild it with `qa ingest --reindex` or `qa doctor "
