@@ -24,6 +24,7 @@ import json
 import math
 import os
 import shutil
+import time
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,15 @@ def _tokenize(texts: list[str], stemmer: Any) -> list[list[str]]:
     tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False,
                             show_progress=False)
     return list(tokens)
+
+
+_LOAD_TRIES = 20  # reads of an index a writer is swapping (the rename window is microseconds)
+_LOAD_PAUSE = 0.05
+
+
+def _unreadable(directory: Path, exc: Exception) -> StoreError:
+    return StoreError(f"{directory}: keyword index unreadable ({exc})",
+                      fix="rebuild it with `qa ingest --reindex` or `qa doctor --repair`")
 
 
 class KeywordIndex:
@@ -154,16 +164,18 @@ class KeywordIndex:
     def _load(self) -> bool:
         if self._model is not None:
             return True
-        folder = self._folder()
-        ids_path = folder / _IDS_FILE
-        if not ids_path.exists():
-            return False
+        if not (self._folder() / _IDS_FILE).exists():
+            time.sleep(_LOAD_PAUSE)  # a writer's swap may have been in its rename window
+            if not (self._folder() / _IDS_FILE).exists():
+                return False
         import bm25s
 
-        try:
-            for _ in range(5):
-                # A writer may rename a new index into place between reading the ids and the
-                # model (found by tests/test_concurrent_rw.py): read again until the stamp held
+        for attempt in range(_LOAD_TRIES):
+            # A writer may rename a new index into place while this reads it (found by
+            # tests/test_concurrent_rw.py): between its two renames there is no index folder
+            # for a moment, and ids and model may come from two builds. Read again until the
+            # stamp held and every file was there.
+            try:
                 before = self.stamp()
                 folder = self._folder()
                 self._ids = json.loads((folder / _IDS_FILE).read_text())
@@ -172,10 +184,13 @@ class KeywordIndex:
                 self._model = bm25s.BM25.load(str(folder), show_progress=False)
                 if self.stamp() == before:
                     break
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise StoreError(f"{self.directory}: keyword index unreadable ({exc})",
-                             fix="rebuild it with `qa ingest --reindex` or `qa doctor "
-                                 "--repair`") from exc
+            except FileNotFoundError as exc:
+                if attempt + 1 == _LOAD_TRIES:
+                    raise _unreadable(self.directory, exc) from exc
+                self._model = None
+                time.sleep(_LOAD_PAUSE)
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                raise _unreadable(self.directory, exc) from exc
         self._position = {cid: i for i, cid in enumerate(self._ids)}
         self._stemmer = self._stemmer or _stemmer()
         self._delta = _Delta.load(folder, self._model, self._ids, self._position)
