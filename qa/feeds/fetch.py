@@ -223,10 +223,7 @@ def _store(index: Index, todo: list[_Todo], chunking: Chunking, now: datetime) -
                                       "text_from": item.article.text_from})
         docs.append(doc)
     with index.writing():
-        report = Ingestor(index, chunking).run(docs) if docs else IngestReport()
-        from qa.ingest.heal import heal  # after the run, as `qa ingest` does
-
-        report.repaired = heal(index)
+        report = Ingestor(index, chunking).run_healed(docs)
         stamp = now.isoformat(timespec="seconds")
         index.feeds.put_entries([(t.entry.key, t.feed.name, t.entry.hash,
                                   t.article.text_from if t.article else "", stamp)

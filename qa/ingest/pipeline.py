@@ -111,6 +111,16 @@ class Ingestor:
         self._added: set[str] = set()  # doc ids whose chunks were stored or re-titled
         self._dropped: set[str] = set()  # chunk ids removed or re-titled
 
+    def run_healed(self, documents: Iterable[Document | LoadError],
+                   prune_records: bool = False) -> IngestReport:
+        """`run`, then the store check every ingest ends with (qa/ingest/heal.py): after the
+        run, whose own keyword rebuild may already have made everything current."""
+        report = self.run(documents, prune_records=prune_records)
+        from qa.ingest.heal import heal  # heal imports this module
+
+        report.repaired = heal(self.index)
+        return report
+
     def run(self, documents: Iterable[Document | LoadError],
             prune_records: bool = False) -> IngestReport:
         """Store `documents` (consumed lazily: only the flush batch is held). With
@@ -350,9 +360,4 @@ def ingest_paths(index: Index, paths: Sequence[Path], *, chunking: Chunking = Ch
     with index.writing():  # the whole run: one writer at a time (vectorstore/lock.py)
         if prune:
             ingestor.prune()
-        report = ingestor.run(documents, prune_records=prune)
-        from qa.ingest.heal import heal  # after the run: its own rebuild may have made all
-        # current
-
-        report.repaired = heal(index)
-    return report
+        return ingestor.run_healed(documents, prune_records=prune)
