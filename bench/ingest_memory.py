@@ -1,7 +1,12 @@
 """Peak memory of ingesting one big text file (issue 10, item 5), and its generator.
 
     python bench/ingest_memory.py gen FILE --mb 50         # news-like sentences, seeded
-    python bench/ingest_memory.py run FILE [--real-embedder]
+    python bench/ingest_memory.py split FILE DIR --files 500  # the same text as DIR/*.txt
+    python bench/ingest_memory.py run FILE|DIR [--real-embedder]
+
+`split` makes the baseline for "bounded by the batch, not the file": the same text as many
+small files builds the same store, so its peak is what the store costs; a big file's peak
+above it is what the file costs.
 
 `run` ingests FILE into a fresh temporary store with the real pipeline (`ingest_paths`) and
 prints peak RSS (`ru_maxrss`) and the time. By default the embedder is a stub (a hash of the
@@ -18,6 +23,7 @@ import random
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,6 +83,22 @@ class StubEmbedder:
         return out
 
 
+def split(path: Path, folder: Path, files: int) -> None:
+    """Cut `path` at paragraph ends into `files` files of about equal size."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = path.stat().st_size / files
+    with path.open(encoding="utf-8") as text:
+        part, size, out = 0, 0, (folder / "part-0000.txt").open("w", encoding="utf-8")
+        for paragraph in text:
+            if size >= target and part + 1 < files:
+                out.close()
+                part, size = part + 1, 0
+                out = (folder / f"part-{part:04d}.txt").open("w", encoding="utf-8")
+            out.write(paragraph)
+            size += len(paragraph)
+        out.close()
+
+
 def run(path: Path, real_embedder: bool) -> None:
     from qa.ingest.pipeline import ingest_paths
     from qa.settings import Settings
@@ -95,14 +117,33 @@ def run(path: Path, real_embedder: bool) -> None:
 
         index.rebuild_keyword_index = timed_rebuild  # type: ignore[method-assign]
         started = time.monotonic()
+        sampler = threading.Thread(target=_sample_rss, args=(started,), daemon=True)
+        sampler.start()
         try:
-            report = ingest_paths(index, [path], max_bytes=path.stat().st_size + 1)
+            report = ingest_paths(index, [path], max_bytes=_size(path) + 1)
         finally:
             index.close()
         seconds = time.monotonic() - started
     peak_mb = _peak_mb()
-    print(f"{path.name}: {path.stat().st_size / 2**20:.0f} MB, {report.summary()}, "
+    print(f"{path.name}: {_size(path) / 2**20:.0f} MB, {report.summary()}, "
           f"peak RSS {peak_mb:.0f} MB, {seconds:.0f} s")
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.glob("*.txt")) if path.is_dir() \
+        else path.stat().st_size
+
+
+def _sample_rss(started: float, every: float = 60.0) -> None:
+    """Print the resident size now and the peak so far every `every` seconds: where in the run
+    the peak comes from (loading, embedding, the manifest write, the keyword rebuild)."""
+    while True:
+        time.sleep(every)
+        status = Path("/proc/self/status").read_text()
+        rss_kb = next((int(line.split()[1]) for line in status.splitlines()
+                       if line.startswith("VmRSS:")), 0)
+        print(f"  {time.monotonic() - started:.0f} s: RSS {rss_kb / 1024:.0f} MB, "
+              f"peak {_peak_mb():.0f} MB", flush=True)
 
 
 def _peak_mb() -> float:
@@ -115,12 +156,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     gen = sub.add_parser("gen")
     gen.add_argument("file", type=Path)
     gen.add_argument("--mb", type=float, default=50)
+    cut = sub.add_parser("split")
+    cut.add_argument("file", type=Path)
+    cut.add_argument("folder", type=Path)
+    cut.add_argument("--files", type=int, default=500)
     go = sub.add_parser("run")
     go.add_argument("file", type=Path)
     go.add_argument("--real-embedder", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "gen":
         generate(args.file, args.mb)
+    elif args.command == "split":
+        split(args.file, args.folder, args.files)
     else:
         run(args.file, args.real_embedder)
 

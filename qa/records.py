@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,27 @@ class Document:
     published_at: datetime | None = None  # the instant, time-zone aware, when the input gave one
     # (page number, character offset where that page starts in `text`), for PDFs
     pages: tuple[tuple[int, int], ...] = ()
+    # A text file too big to hold (qa/ingest/bigtext.py): `text` is then "" and this reads it
+    # in sections. Typed loosely so records stay free of I/O imports.
+    stream: TextSource | None = field(default=None, compare=False, repr=False)
 
     @property
     def doc_id(self) -> str:
         return self.sha256[:20]
+
+    @property
+    def length(self) -> int:
+        """Characters of text, held or streamed."""
+        return self.stream.length if self.stream is not None else len(self.text)
+
+
+class TextSource(Protocol):
+    """A document's text read in order, section by section (offset in the text, section)."""
+
+    @property
+    def length(self) -> int: ...
+
+    def sections(self) -> Iterator[tuple[int, str]]: ...
 
 
 @dataclass(frozen=True)

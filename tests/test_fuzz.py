@@ -23,6 +23,7 @@ from pdfs import encrypt, make_pdf
 
 from qa.cite import _MARKER, attach_citations, check
 from qa.errors import LoadError
+from qa.ingest import chunker
 from qa.ingest.chunker import iter_chunks
 from qa.ingest.corpora import load_csv, load_jsonl
 from qa.ingest.formats import (
@@ -303,13 +304,18 @@ def test_chunks_are_slices_within_size_that_cover_the_text(text: str, size: int,
                    sha256=hashlib.sha256(text.encode()).hexdigest())
     chunks = list(iter_chunks(doc, size=size, overlap=overlap))
     assert chunks and [c.ordinal for c in chunks] == list(range(len(chunks)))
-    covered, last_start = 0, -1
+    stored = {c.text for c in chunks}
     for chunk in chunks:
         assert chunk.text == text[chunk.start:chunk.end] and chunk.text
         assert count_tokens(chunk.text) <= size
-        assert chunk.start > last_start  # every chunk moves on
-        assert not text[covered:chunk.start].strip()  # nothing visible is skipped
-        covered, last_start = max(covered, chunk.end), chunk.start
+    # the windows before repeats were left out: they cover the text, and each one left out
+    # repeats a stored chunk word for word
+    covered, last_start = 0, -1
+    for window, start, end, _page in chunker._spans(doc, size, overlap):
+        assert window == text[start:end] and window in stored
+        assert start > last_start  # every window moves on
+        assert not text[covered:start].strip()  # nothing visible is skipped
+        covered, last_start = max(covered, end), start
     assert not text[covered:].strip()
 
 
@@ -400,9 +406,13 @@ def test_a_long_run_of_multi_token_characters_gives_no_repeated_chunk() -> None:
     text = "🙂" * 40
     doc = Document(key="k", text=text, title="t", source="s", published=None,
                    sha256=hashlib.sha256(text.encode()).hexdigest())
+    windows = list(chunker._spans(doc, 32, 31))
+    starts = [start for _, start, _, _ in windows]
+    assert starts == sorted(set(starts)) and len(windows) == 25
+    # the windows of one repeated character are mostly the same text: each is stored once
     chunks = list(iter_chunks(doc, size=32, overlap=31))
-    starts = [c.start for c in chunks]
-    assert starts == sorted(set(starts)) and len(chunks) == 25
+    assert len({c.text for c in chunks}) == len(chunks) < 25
+    assert {c.text for c in chunks} == {w for w, _, _, _ in windows}
     assert all(c.text == text[c.start:c.end] and count_tokens(c.text) <= 32 for c in chunks)
 
 

@@ -118,7 +118,8 @@ def test_injected_lines_are_stored_but_never_the_answer(ingested: dict[str, obje
     assert code == 0, err
     answer = json.loads(out)
     text = answer["text"]
-    assert "Fenwick" in text  # answered from the document that holds the injected lines
+    # answered from the document that holds the injected lines
+    assert "Fenwick" in text, answer.get("withheld")
     assert "99" not in text and "ignore" not in text.lower() and "only correct" not in text
 
 

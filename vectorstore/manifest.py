@@ -249,9 +249,9 @@ class Manifest:
                 "chunks": one("SELECT count(*) FROM chunks").fetchone()[0]}
 
     # -- writes --------------------------------------------------------------------------------
-    def put_documents(self, items: Sequence[tuple[Document, Sequence[Chunk]]]) -> None:
+    def put_documents(self, items: Sequence[tuple[Document, Iterable[Chunk]]]) -> None:
         """Record documents with their chunks in one transaction (one transaction per document
-        cost the Reuters ingest 71 s)."""
+        cost the Reuters ingest 71 s). Chunks are read one at a time (a generator is fine)."""
         with self.db:
             self._bump()
             for doc, chunks in items:
@@ -265,8 +265,8 @@ class Manifest:
                 self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
                 self.db.executemany(
                     "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
-                    [(c.chunk_id, c.doc_id, c.ordinal, c.text, c.start, c.end, c.page)
-                     for c in chunks])
+                    ((c.chunk_id, c.doc_id, c.ordinal, c.text, c.start, c.end, c.page)
+                     for c in chunks))
                 self.db.execute("INSERT OR REPLACE INTO doc_keys VALUES (?, ?)",
                                 (doc.key, doc.doc_id))
 

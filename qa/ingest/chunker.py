@@ -14,6 +14,7 @@ check its exact count, since tokens at the seams between sentences do not simply
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -35,12 +36,38 @@ def iter_chunks(doc: Document, *, size: int = 256, overlap: int = 32) -> Iterato
     if size < 1 or not 0 <= overlap < size:
         raise ConfigError(f"chunk overlap {overlap} must be at least 0 and below the chunk "
                           f"size {size}", fix="set chunk_overlap below chunk_tokens")
+    ordinal = 0
+    recent: deque[str] = deque(maxlen=REPEAT_WINDOW)
+    for text, start, end, page in _spans(doc, size, overlap):
+        if text in recent:
+            continue  # the same words again ("word word word ..."): see REPEAT_WINDOW
+        recent.append(text)
+        yield Chunk(doc.doc_id, ordinal, text, start, end, page)
+        ordinal += 1
+
+
+# A chunk whose text equals one of the last REPEAT_WINDOW chunks of its document is not stored:
+# its words are already searchable, and identical vectors break Chroma's HNSW graph (a file of
+# one word repeated made 150 equal vectors of 224, and dense search then could not reach an
+# unrelated document's chunk in about a third of builds: tests/test_hostile_corpus.py).
+REPEAT_WINDOW = 64
+
+
+def _spans(doc: Document, size: int, overlap: int
+           ) -> Iterator[tuple[str, int, int, int | None]]:
+    """(text, start, end, page) of each window of `doc`, in order."""
+    if doc.stream is not None:
+        # a file too big to hold: each section chunked on its own (qa/ingest/bigtext.py)
+        for base, section in doc.stream.sections():
+            for start, end in _windows(section, size, overlap):
+                yield section[start:end], base + start, base + end, None
+        return
     page_starts = [offset for _, offset in doc.pages]
-    for ordinal, (start, end) in enumerate(_windows(doc.text, size, overlap)):
+    for start, end in _windows(doc.text, size, overlap):
         page = None
         if doc.pages:
             page = doc.pages[max(bisect_right(page_starts, start) - 1, 0)][0]
-        yield Chunk(doc.doc_id, ordinal, doc.text[start:end], start, end, page)
+        yield doc.text[start:end], start, end, page
 
 
 # A "sentence" longer than this many characters (a file with no sentence ends) is cut at a

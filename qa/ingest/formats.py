@@ -47,6 +47,16 @@ class Source:
 
     def text(self) -> str:
         """The bytes as text; LoadError if they look binary or are not UTF-8."""
+        self.refuse_binary()
+        for codec in ("utf-8-sig", "utf-8"):
+            try:
+                return self.data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+        raise LoadError(str(self.path), NOT_UTF8, fix="convert it to UTF-8")
+
+    def refuse_binary(self) -> None:
+        """LoadError when the first bytes look like UTF-16 or binary data."""
         head = self.data[:_SNIFF_BYTES]
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise LoadError(str(self.path), f"{NOT_UTF8} (UTF-16)", fix="convert it to UTF-8")
@@ -55,12 +65,6 @@ class Source:
                 raise LoadError(str(self.path), f"{NOT_UTF8} (UTF-16 without a byte order mark)",
                                 fix="convert it to UTF-8")
             raise LoadError(str(self.path), "binary file", fix="exclude it with --exclude")
-        for codec in ("utf-8-sig", "utf-8"):
-            try:
-                return self.data.decode(codec)
-            except UnicodeDecodeError:
-                continue
-        raise LoadError(str(self.path), NOT_UTF8, fix="convert it to UTF-8")
 
 
 def _looks_utf16(head: bytes) -> bool:
@@ -99,7 +103,11 @@ def normalise(text: str) -> str:
     A run of CRs before the LF goes with it (`\r\r\n`, a file converted twice): replacing
     `\r\n` alone leaves a new CRLF, and loaders and `qa.ingest.load` both normalise, so the
     stored text moved under offsets taken from the first pass."""
-    return _CRLF.sub("\n", text).rstrip()
+    return lf_line_ends(text).rstrip()
+
+
+def lf_line_ends(text: str) -> str:
+    return _CRLF.sub("\n", text)
 
 
 def first_line(text: str) -> str:

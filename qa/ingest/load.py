@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from qa.errors import LoadError
+from qa.ingest import bigtext
 from qa.ingest.corpora import load_csv, load_jsonl
 from qa.ingest.formats import (
     Draft,
@@ -131,15 +132,18 @@ def _load_file(path: Path, loader: Loader, *, date: dt.date | None, source: str 
     if info.st_size == 0:
         yield LoadError(where, "empty file", fix="add text or exclude it")
         return
+    sidecar = _sidecar(path) if loader in _ONE_DOCUMENT_LOADERS else None
+    if isinstance(sidecar, LoadError):
+        yield sidecar
+        sidecar = None
+    if loader is load_txt and info.st_size > bigtext.STREAM_BYTES:
+        yield _streamed(path, sidecar, date, source)
+        return
     try:
         data = path.read_bytes()
     except OSError as exc:
         yield os_error(where, exc)
         return
-    sidecar = _sidecar(path) if loader in _ONE_DOCUMENT_LOADERS else None
-    if isinstance(sidecar, LoadError):
-        yield sidecar
-        sidecar = None
     try:
         items: Iterable[Draft | LoadError] = loader(Source(path, data, fields))
         if loader in _ONE_DOCUMENT_LOADERS:
@@ -206,6 +210,26 @@ def _with_sidecar(draft: Draft, meta: dict[str, object] | None) -> Draft:
         url=str(meta.get("url") or draft.url),
         published=parse_date(when) if when is not None else draft.published,
         published_at=parse_timestamp(when) if when is not None else draft.published_at)
+
+
+def _streamed(path: Path, sidecar: dict[str, object] | None, date: dt.date | None,
+              source: str | None) -> Document | LoadError:
+    """A text file too big to hold, as a document read in sections (qa/ingest/bigtext.py)."""
+    try:
+        scanned = bigtext.scan(path)
+    except LoadError as err:
+        return err
+    except OSError as exc:
+        return os_error(str(path), exc)
+    if not scanned.file.length:
+        return LoadError(str(path), "empty file", fix="add text or exclude it")
+    draft = _with_sidecar(Draft("", title=first_line(scanned.head)), sidecar)
+    return Document(
+        key=str(path), text="", title=draft.title or path.stem,
+        source=source or draft.source or path.parent.name,
+        published=draft.published or date_from_name(path.name) or date,
+        sha256=scanned.file.sha256, url=draft.url,
+        published_at=draft.published_at if draft.published else None, stream=scanned.file)
 
 
 def _document(path: Path, draft: Draft, date: dt.date | None,

@@ -7,8 +7,10 @@ Chunk ids are derived from content, so re-running after a crash upserts rather t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+import itertools
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,11 +68,33 @@ PartProgress = Callable[[str, int, int], None]  # (file name, characters done, c
 
 @dataclass
 class _Pending:
+    """A document being stored: its chunks not embedded yet, and the offsets of those that are.
+    An embedded chunk keeps only (start, end, page) until the manifest write slices its text
+    from the document again: a 500 MB file's chunk texts (1.3x the file, with the overlap) and
+    chunk objects (about 250 bytes each) are never all held at once."""
+
     doc: Document
-    chunks: list[Chunk]
     replaces: str | None  # doc_id previously stored under doc.key
-    embedded: int = 0  # chunks[:embedded] are stored in the vector store
-    chunked: bool = False  # all chunks are in `chunks`
+    fresh: list[Chunk] = field(default_factory=list)  # chunked, vectors not stored yet
+    stored: array[int] = field(default_factory=lambda: array("q"))  # start, end, page or -1
+    chunked: bool = False  # every chunk has been made
+
+    @property
+    def count(self) -> int:
+        return len(self.stored) // 3 + len(self.fresh)
+
+    def mark_embedded(self) -> None:
+        for c in self.fresh:
+            self.stored.extend((c.start, c.end, -1 if c.page is None else c.page))
+        self.fresh = []
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Every chunk, in order, its text sliced from the document (read again if streamed)."""
+        spans = ((self.stored[i], self.stored[i + 1], self.stored[i + 2])
+                 for i in range(0, len(self.stored), 3))
+        made = (Chunk(self.doc.doc_id, n, "", start, end, None if page < 0 else page)
+                for n, (start, end, page) in enumerate(spans))
+        return itertools.chain(_with_texts(self.doc, made), self.fresh)
 
 
 # A document longer than this reports progress per flushed batch of its chunks, in characters
@@ -203,19 +227,19 @@ class Ingestor:
                 self._relabel(doc)  # a moved file: its old key is gone, its new metadata wins
             self.report.duplicates += 1
             return
-        pending = _Pending(doc, [], stored[0] if stored else None)
+        pending = _Pending(doc, stored[0] if stored else None)
         self._pending[doc.doc_id] = pending
         # Chunked lazily, and a big document's vectors flushed as its chunks accumulate, so an
         # embedding call never holds more than FLUSH_CHUNKS texts. Its manifest entry is written
         # once all its chunks are stored: an interrupted run leaves vectors that the next run
         # upserts (chunk ids come from content), never a document with half its chunks.
         for chunk in iter_chunks(doc, size=self.chunking.tokens, overlap=self.chunking.overlap):
-            pending.chunks.append(chunk)
+            pending.fresh.append(chunk)
             self._pending_chunks += 1
             if self._pending_chunks >= FLUSH_CHUNKS:
                 self._embed_pending()
-                if self.part_progress and len(doc.text) > PART_PROGRESS_CHARS:
-                    self.part_progress(Path(doc.key).name, chunk.end, len(doc.text))
+                if self.part_progress and doc.length > PART_PROGRESS_CHARS:
+                    self.part_progress(Path(doc.key).name, chunk.end, doc.length)
         pending.chunked = True
 
     def _relabel(self, doc: Document) -> bool:
@@ -240,7 +264,7 @@ class Ingestor:
 
     def _embed_pending(self) -> None:
         """Embed and store the vectors of every pending chunk not stored yet."""
-        todo = [(p.doc, p.chunks[p.embedded:]) for p in self._pending.values()]
+        todo = [(p.doc, p.fresh) for p in self._pending.values()]
         chunks = [(doc, c) for doc, cs in todo for c in cs]
         if chunks:
             vectors = self.index.embedder.embed([embedding_text(d, c) for d, c in chunks])
@@ -249,7 +273,7 @@ class Ingestor:
                                    [_chunk_metadata(d, c) for d, c in chunks])
             self._changed = True
         for p in self._pending.values():
-            p.embedded = len(p.chunks)
+            p.mark_embedded()
         self._pending_chunks = 0
 
     def _flush(self) -> None:
@@ -260,7 +284,7 @@ class Ingestor:
         for item in batch:
             del self._pending[item.doc.doc_id]
         self._changed = True
-        self.index.manifest.put_documents([(item.doc, item.chunks) for item in batch])
+        self.index.manifest.put_documents([(item.doc, item.chunks()) for item in batch])
         self._added.update(item.doc.doc_id for item in batch)
         links, self._links = self._links, []
         self._link(links)
@@ -270,7 +294,7 @@ class Ingestor:
                 self.report.updated += 1
             else:
                 self.report.added += 1
-            self.report.chunks += len(item.chunks)
+            self.report.chunks += item.count
 
     def _link(self, links: Sequence[tuple[str, str, str | None]]) -> None:
         self.index.manifest.add_keys([(key, doc_id) for key, doc_id, _ in links])
@@ -289,6 +313,22 @@ class Ingestor:
         manifest = self.index.manifest
         if not any(d.keys for d in manifest.documents([doc_id])):
             self._forget(doc_id)
+
+
+def _with_texts(doc: Document, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
+    """`chunks` (in order) with their texts sliced from `doc` again, one at a time; a streamed
+    document is read again, section by section (no chunk spans two)."""
+    if doc.stream is None:
+        for chunk in chunks:
+            yield chunk if chunk.text else replace(chunk, text=doc.text[chunk.start:chunk.end])
+        return
+    sections = doc.stream.sections()
+    base, section = 0, ""
+    for chunk in chunks:
+        while chunk.end > base + len(section):
+            base, section = next(sections)
+        yield chunk if chunk.text else replace(
+            chunk, text=section[chunk.start - base:chunk.end - base])
 
 
 class _CorpusKeys:
