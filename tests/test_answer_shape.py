@@ -182,7 +182,8 @@ def test_chat_shows_the_direct_answer_first_and_the_hops_dimmed(two_hop_index: I
     hop = f"also searched: {answer.hops[0]}"
     assert hop in shown and "\x1b[2m" + hop in shown  # dim
     plain = [line for line in shown.splitlines() if line.strip()]
-    assert answer.direct in plain[1] and "[1]" in plain[2]
+    # the answer, then its evidence: the hop's sentence (where she was born) first
+    assert answer.direct == "Lagos" and answer.direct in plain[1] and "[2]" in plain[2]
 
 
 def test_eval_answer_multihop_scores_the_direct_answer_and_supporting_passages(
@@ -212,6 +213,38 @@ def test_eval_answer_multihop_scores_the_direct_answer_and_supporting_passages(
     assert summary["short_answers_pct"] == 100.0 and summary["hops_mean"] is not None
     records = {r["id"]: r for r in map(json.loads, details.read_text().splitlines())}
     assert records["q2"]["direct"] == "1984" and records["q2"]["supporting_cited"] == 1
+
+
+def test_a_hop_after_a_confident_pick_adds_no_evidence_unless_the_question_names_a_relation(
+        two_hop_index: Index) -> None:
+    """SQuAD 2.0: a hop after a first pick the model stood by appended a sentence of an
+    unrelated passage to evidence that already held the answer. Only a question that turns on
+    a relation ("the star of X") takes what the hop found; it is then read first."""
+    chooser = Scripted(probabilities=[0.05, 0.95], answer_style="pick")
+    plain = ask(two_hop_index, chooser, "Where was the Night Train lead born?",
+                AnswerOptions(k=1))
+    assert len(plain.hops) == 1 and len(plain.passages) == 2  # the hop was taken
+    assert {c.number for s in plain.sentences for c in s.citations} == {1}
+    related = ask(two_hop_index, chooser, "Where was the star of Night Train born?",
+                  AnswerOptions(k=1))
+    cited = [c.number for s in related.sentences for c in s.citations]
+    assert cited[0] == 2 and 1 in cited  # where she was born first, then the bridge
+
+
+@pytest.mark.parametrize(("question", "relation"), [
+    ("Where was the director of film Léonor born?", True),
+    ("Where did Carl Von Fersen's wife die?", True),
+    ("What is the date of birth of George Ernest's father?", True),
+    ("Who is the spouse of the director of film Up, Down, Fragile?", True),  # the director
+    ("Who is Philip Of Sicily's father?", False),  # the father is the answer
+    ("Who was the father of Genghis Khan?", False),
+    ("When did Wang Yi and Blinken talk?", False),
+    ("What is the name of the river that flows through Warsaw?", False),
+])
+def test_names_a_relation(question: str, relation: bool) -> None:
+    from qa.answer.evidence import names_a_relation
+
+    assert names_a_relation(question) is relation
 
 
 def test_a_hop_counts_only_when_it_reaches_the_entity(two_hop_index: Index) -> None:

@@ -20,6 +20,7 @@ from qa.answer.evidence import (
     MAX_EVIDENCE,
     Hop,
     bridge_query,
+    names_a_relation,
     reached,
     select,
     select_bridged,
@@ -191,10 +192,19 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
             # the second pick reads only what the hop brought: the first hop's evidence stays
             second = pick_sentence(generator, question, new, query=hop.query,
                                    prompts_dir=options.prompts_dir)
-            if second is not None and reached(hop, new[second.passage - 1]):
+            # What the hop found joins the evidence when the question turns on a relation,
+            # or the first pick was doubted: on SQuAD 2.0 a hop after a first pick the model
+            # stood by appended a sentence of an unrelated passage to evidence that already
+            # held the answer (hop answers cited at 70.8%, the others at 95.8%).
+            needed = names_a_relation(question) or stated < threshold
+            if second is not None and needed and reached(hop, new[second.passage - 1]):
                 found = [(s, n + len(passages)) for s, n in
                          select_bridged(kind, second, choices, direct.about(question))]
-                evidence = list(dict.fromkeys([*evidence, *found]))[:MAX_EVIDENCE]
+                # a relation's first evidence is the bridge ("directed by Y"); what is asked
+                # (where Y was born) is in the hop's, which the direct answer reads first
+                ordered = [*found, *evidence] if names_a_relation(question) and kind == "short" \
+                    else [*evidence, *found]
+                evidence = list(dict.fromkeys(ordered))[:MAX_EVIDENCE]
                 stated = max(stated, second.stated)
             passages = [*passages, *new]
         if options.verify and stated < threshold:
