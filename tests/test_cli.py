@@ -175,3 +175,35 @@ def test_eval_answer_on_a_tiny_squad_file(env: dict[str, str], tmp_path: Path) -
     assert any(r["contains"] and r["cited_with_gold"] for r in records)
     code, out, _ = run("eval", "answer", "--squad", str(path), "-g", "extractive", "--json")
     assert code == 0 and json.loads(out)["questions"] == 2  # the cached store is reused
+
+
+def test_app_called_in_process_leaves_the_callers_sigint_handler() -> None:
+    """Only the `qa` script ignores Ctrl-C once its command is done (qa/cli/__init__.py `run`);
+    a program that calls `app()` keeps its own handler."""
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with pytest.raises(SystemExit):
+            app(["--help"])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_the_script_ignores_ctrl_c_once_its_command_is_done() -> None:
+    import signal
+
+    from qa.cli import run
+
+    before = signal.getsignal(signal.SIGINT)
+    saved = sys.argv
+    try:
+        sys.argv = ["qa", "--help"]
+        with pytest.raises(SystemExit):
+            run()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        sys.argv = saved
+        signal.signal(signal.SIGINT, before)

@@ -4,34 +4,31 @@ imported inside the stages, so `qa --help` answers at once."""
 from __future__ import annotations
 
 import signal
-from typing import Any
 
 import typer
 
 from qa.cli import brief, chat, doctor, evaluation, feeds, ingest, query, store, transfer
 from qa.cli.common import main
 
-__all__ = ["app"]
+__all__ = ["app", "run"]
 
 
-
-class _App(typer.Typer):
-    """The `qa` script's app. Once the command has returned (or exited), Ctrl-C is ignored:
-    a SIGINT then could only interrupt Python's shutdown, which joins library threads (Chroma's)
-    and printed a `KeyboardInterrupt` traceback from threading._shutdown (exit 0), or, later
-    in finalisation, killed the process (exit -2). Found by tests/test_crash_kills.py."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+def run() -> None:
+    """The `qa` script. Once the command has returned (or exited), Ctrl-C is ignored: a SIGINT
+    then could only interrupt Python's shutdown, which joins library threads (Chroma's) and
+    printed a `KeyboardInterrupt` traceback from threading._shutdown (exit 0), or, later in
+    finalisation, killed the process (exit -2). Found by tests/test_crash_kills.py. Only the
+    script does this: `app()` called in-process leaves the caller's SIGINT handler alone."""
+    try:
+        app()
+    finally:
         try:
-            return super().__call__(*args, **kwargs)
-        finally:
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-            except ValueError:  # not the main thread: nothing to protect
-                pass
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: nothing to protect
+            pass
 
 
-app = _App(help="Cited answers and daily briefings from your own documents.",
+app = typer.Typer(help="Cited answers and daily briefings from your own documents.",
                   no_args_is_help=True, rich_markup_mode="rich",
                   context_settings={"help_option_names": ["-h", "--help"]})
 app.callback()(main)
