@@ -119,3 +119,19 @@ def test_the_no_model_answer_takes_the_kind_asked_for() -> None:
         "Edgar Wright"
     assert heuristic_answer("Who was born first, Kevin Spacey or Jane Austen?", "options",
                             EVIDENCE, ["Kevin Spacey", "Jane Austen"]) == "Kevin Spacey"
+
+
+@pytest.mark.parametrize(("short", "question", "misplaced"), [
+    ("37", "What is the problem attributed to defining if two graphs are isomorphic?", True),
+    ("17", "When were the Normans in Normandy?", True),  # not in the evidence: the title's
+    ("911", "When did the Normans reach Normandy?", False),
+    ("3", "How many counties are there?", False),
+    ("23", "How many metropolitan areas are there?", True),
+    ("Rollo", "Who led the Normans?", False),
+])
+def test_a_bare_number_must_be_asked_for_and_held_by_the_evidence(
+        short: str, question: str, misplaced: bool) -> None:
+    from qa.answer.direct import misplaced_number
+
+    evidence = ["In 911 the Normans reached Normandy under Rollo, and held its 3 counties."]
+    assert misplaced_number(short, question, evidence) is misplaced

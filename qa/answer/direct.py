@@ -266,6 +266,8 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
             span_grammar(kind, titled, options, answer.question), choices, SHORT_TOKENS)
     else:
         short = heuristic_answer(answer.question, kind, evidence, options)
+    if kind == "short" and misplaced_number(short, answer.question, evidence):
+        short = ""  # e.g. "37" from the title "Computational complexity theory (37)"
     if not short and kind == "short":
         # Nothing of the asked kind to point at: the checked evidence sentence is the answer.
         answer.kind = "open"
@@ -280,6 +282,23 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
         return answer
     answer.direct = short.lower() if kind == "yesno" else short
     return answer
+
+
+_BARE_NUMBER = re.compile(r"^\(?\d[\d,.]*\)?$")
+
+
+def misplaced_number(short: str, question: str, evidence: Sequence[str]) -> bool:
+    """A bare number as the answer to a question that asks for no number or time, or a number
+    the evidence sentences do not hold (only a title before them does). On SQuAD 2.0 the 1.5B
+    answered "37" (the passage's number in its title) to "What is the problem attributed to
+    defining if two finite graphs are isomorphic?", and "17" to "When were the Normans in
+    Normandy?"."""
+    number = short.strip().strip("()")
+    if not _BARE_NUMBER.match(short.strip()):
+        return False
+    if question_type(question) not in ("number", "when"):
+        return True
+    return not any(re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d])", q) for q in evidence)
 
 
 def titled_quotes(answer: Answer) -> list[str]:
