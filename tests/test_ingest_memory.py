@@ -210,3 +210,28 @@ def test_reading_a_streamed_file_holds_a_section_not_the_file(
     assert count > 1000
     # a held file costs its text (6 MB) before any chunk; a section is 256 K characters
     assert peak < path.stat().st_size / 3, f"peaked at {peak} bytes"
+
+
+def test_a_streamed_file_changed_before_it_is_read_again_is_one_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader hashes a big file on its first read; the chunker reads it again. A file
+    rewritten in between (same length, other words) is reported, and nothing of it stays."""
+    _small_sections(monkeypatch)
+    monkeypatch.setattr(pipeline, "FLUSH_CHUNKS", 8)
+    big, small = tmp_path / "big.txt", tmp_path / "small.txt"
+    big.write_text(_text(300))
+    small.write_text(_text(30, seed=3))
+    docs = list(iter_documents([big, small]))
+    big.write_text(big.read_text().replace("minister", "ministre"))
+    settings = Settings(store=tmp_path / "store", cache_dir=tmp_path / "cache",
+                        collection="memory")
+    index = open_index(settings)
+    try:
+        report = pipeline.Ingestor(index, pipeline.Chunking(64, 16)).run(docs)
+        [error] = report.errors
+        assert error.path == str(big.resolve()) and "changed" in error.reason
+        assert report.added == 1 and not index.manifest.find_docs(str(big.resolve()))
+        [info] = index.manifest.find_docs(str(small.resolve()))
+        assert index.vectors.count() == len(index.manifest.doc_chunks(info.doc_id))
+    finally:
+        index.close()

@@ -41,13 +41,15 @@ class TextFile:
         """(offset of the section in the whole text, its text), in order; their joined texts
         are the document's text."""
         offset = 0
+        digest = hashlib.sha256()
         for section in _normalised_sections(self.path):
             if offset >= self.length:
-                return
+                break
             section = section[:self.length - offset]
+            digest.update(section.encode("utf-8"))
             yield offset, section
             offset += len(section)
-        if offset != self.length:
+        if offset != self.length or digest.hexdigest() != self.sha256:
             raise LoadError(str(self.path), "changed while it was being ingested",
                             fix="ingest it again once it is written")
 

@@ -233,14 +233,29 @@ class Ingestor:
         # embedding call never holds more than FLUSH_CHUNKS texts. Its manifest entry is written
         # once all its chunks are stored: an interrupted run leaves vectors that the next run
         # upserts (chunk ids come from content), never a document with half its chunks.
-        for chunk in iter_chunks(doc, size=self.chunking.tokens, overlap=self.chunking.overlap):
-            pending.fresh.append(chunk)
-            self._pending_chunks += 1
-            if self._pending_chunks >= FLUSH_CHUNKS:
-                self._embed_pending()
-                if self.part_progress and doc.length > PART_PROGRESS_CHARS:
-                    self.part_progress(Path(doc.key).name, chunk.end, doc.length)
+        try:
+            for chunk in iter_chunks(doc, size=self.chunking.tokens,
+                                     overlap=self.chunking.overlap):
+                pending.fresh.append(chunk)
+                self._pending_chunks += 1
+                if self._pending_chunks >= FLUSH_CHUNKS:
+                    self._embed_pending()
+                    if self.part_progress and doc.length > PART_PROGRESS_CHARS:
+                        self.part_progress(Path(doc.key).name, chunk.end, doc.length)
+        except LoadError as err:  # a streamed file changed while it was read again
+            self._pending_chunks -= len(pending.fresh)
+            self._abandon(pending, err)
+            return
         pending.chunked = True
+
+    def _abandon(self, pending: _Pending, err: LoadError) -> None:
+        """Drop a document that could not be stored whole: its vectors so far, the keys
+        waiting for it; the error is reported and the run goes on."""
+        doc_id = pending.doc.doc_id
+        self._pending.pop(doc_id, None)
+        self.index.vectors.delete_where({"doc_id": doc_id})
+        self._links = [link for link in self._links if link[1] != doc_id]
+        self.report.errors.append(err)
 
     def _relabel(self, doc: Document) -> bool:
         """Store new metadata of unchanged text (a sidecar added, a date fixed) without
@@ -284,7 +299,17 @@ class Ingestor:
         for item in batch:
             del self._pending[item.doc.doc_id]
         self._changed = True
-        self.index.manifest.put_documents([(item.doc, item.chunks()) for item in batch])
+        held = [item for item in batch if item.doc.stream is None]
+        self.index.manifest.put_documents([(item.doc, item.chunks()) for item in held])
+        for item in [item for item in batch if item.doc.stream is not None]:
+            # a streamed file is read a third time for its chunk texts: alone in its
+            # transaction, so that its changing on disk fails only itself
+            try:
+                self.index.manifest.put_documents([(item.doc, item.chunks())])
+                held.append(item)
+            except LoadError as err:
+                self._abandon(item, err)
+        batch = held
         self._added.update(item.doc.doc_id for item in batch)
         links, self._links = self._links, []
         self._link(links)
@@ -326,7 +351,10 @@ def _with_texts(doc: Document, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
     base, section = 0, ""
     for chunk in chunks:
         while chunk.end > base + len(section):
-            base, section = next(sections)
+            base, section = next(sections, (-1, ""))
+            if base < 0:
+                raise LoadError(doc.key, "changed while it was being ingested",
+                                fix="ingest it again once it is written")
         yield chunk if chunk.text else replace(
             chunk, text=section[chunk.start - base:chunk.end - base])
 
