@@ -7,10 +7,8 @@ Chunk ids are derived from content, so re-running after a crash upserts rather t
 
 from __future__ import annotations
 
-import itertools
-from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +17,7 @@ from qa.errors import LoadError
 from qa.ingest.chunker import iter_chunks
 from qa.ingest.formats import DateWarning
 from qa.ingest.load import DEFAULT_MAX_BYTES, FieldMap, count_files, iter_documents
+from qa.ingest.pending import Pending
 from qa.records import Chunk, Document
 from vectorstore.index import Index
 from vectorstore.manifest import date_to_int
@@ -66,37 +65,6 @@ Progress = Callable[[int, int], None]  # (documents done, documents total)
 PartProgress = Callable[[str, int, int], None]  # (file name, characters done, characters)
 
 
-@dataclass
-class _Pending:
-    """A document being stored: its chunks not embedded yet, and the offsets of those that are.
-    An embedded chunk keeps only (start, end, page) until the manifest write slices its text
-    from the document again: a 500 MB file's chunk texts (1.3x the file, with the overlap) and
-    chunk objects (about 250 bytes each) are never all held at once."""
-
-    doc: Document
-    replaces: str | None  # doc_id previously stored under doc.key
-    fresh: list[Chunk] = field(default_factory=list)  # chunked, vectors not stored yet
-    stored: array[int] = field(default_factory=lambda: array("q"))  # start, end, page or -1
-    chunked: bool = False  # every chunk has been made
-
-    @property
-    def count(self) -> int:
-        return len(self.stored) // 3 + len(self.fresh)
-
-    def mark_embedded(self) -> None:
-        for c in self.fresh:
-            self.stored.extend((c.start, c.end, -1 if c.page is None else c.page))
-        self.fresh = []
-
-    def chunks(self) -> Iterator[Chunk]:
-        """Every chunk, in order, its text sliced from the document (read again if streamed)."""
-        spans = ((self.stored[i], self.stored[i + 1], self.stored[i + 2])
-                 for i in range(0, len(self.stored), 3))
-        made = (Chunk(self.doc.doc_id, n, "", start, end, None if page < 0 else page)
-                for n, (start, end, page) in enumerate(spans))
-        return itertools.chain(_with_texts(self.doc, made), self.fresh)
-
-
 # A document longer than this reports progress per flushed batch of its chunks, in characters
 # (a 50 MB file is minutes of embedding: without it the bar sat still).
 PART_PROGRESS_CHARS = 4 * 2**20
@@ -124,7 +92,7 @@ class Ingestor:
         self.progress = progress
         self.part_progress = part_progress
         self.report = IngestReport()
-        self._pending: dict[str, _Pending] = {}  # by doc_id: a duplicate is one lookup
+        self._pending: dict[str, Pending] = {}  # by doc_id: a duplicate is one lookup
         self._pending_chunks = 0
         # (key, doc_id, doc_id the key held before) waiting for doc_id's flush
         self._links: list[tuple[str, str, str | None]] = []
@@ -227,7 +195,7 @@ class Ingestor:
                 self._relabel(doc)  # a moved file: its old key is gone, its new metadata wins
             self.report.duplicates += 1
             return
-        pending = _Pending(doc, stored[0] if stored else None)
+        pending = Pending(doc, stored[0] if stored else None)
         self._pending[doc.doc_id] = pending
         # Chunked lazily, and a big document's vectors flushed as its chunks accumulate, so an
         # embedding call never holds more than FLUSH_CHUNKS texts. Its manifest entry is written
@@ -248,7 +216,7 @@ class Ingestor:
             return
         pending.chunked = True
 
-    def _abandon(self, pending: _Pending, err: LoadError) -> None:
+    def _abandon(self, pending: Pending, err: LoadError) -> None:
         """Drop a document that could not be stored whole: its vectors so far, the keys
         waiting for it; the error is reported and the run goes on."""
         doc_id = pending.doc.doc_id
@@ -338,25 +306,6 @@ class Ingestor:
         manifest = self.index.manifest
         if not any(d.keys for d in manifest.documents([doc_id])):
             self._forget(doc_id)
-
-
-def _with_texts(doc: Document, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
-    """`chunks` (in order) with their texts sliced from `doc` again, one at a time; a streamed
-    document is read again, section by section (no chunk spans two)."""
-    if doc.stream is None:
-        for chunk in chunks:
-            yield chunk if chunk.text else replace(chunk, text=doc.text[chunk.start:chunk.end])
-        return
-    sections = doc.stream.sections()
-    base, section = 0, ""
-    for chunk in chunks:
-        while chunk.end > base + len(section):
-            base, section = next(sections, (-1, ""))
-            if base < 0:
-                raise LoadError(doc.key, "changed while it was being ingested",
-                                fix="ingest it again once it is written")
-        yield chunk if chunk.text else replace(
-            chunk, text=section[chunk.start - base:chunk.end - base])
 
 
 class _CorpusKeys:
