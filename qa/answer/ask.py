@@ -196,13 +196,14 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
             # or the first pick was doubted: on SQuAD 2.0 a hop after a first pick the model
             # stood by appended a sentence of an unrelated passage to evidence that already
             # held the answer (hop answers cited at 70.8%, the others at 95.8%).
-            needed = names_a_relation(question) or stated < threshold
+            relation = names_a_relation(question)
+            needed = relation or stated < threshold
             if second is not None and needed and reached(hop, new[second.passage - 1]):
                 found = [(s, n + len(passages)) for s, n in
                          select_bridged(kind, second, choices, direct.about(question))]
                 # a relation's first evidence is the bridge ("directed by Y"); what is asked
                 # (where Y was born) is in the hop's, which the direct answer reads first
-                ordered = [*found, *evidence] if names_a_relation(question) and kind == "short" \
+                ordered = [*found, *evidence] if relation and kind == "short" \
                     else [*evidence, *found]
                 evidence = list(dict.fromkeys(ordered))[:MAX_EVIDENCE]
                 stated = max(stated, second.stated)

@@ -91,7 +91,7 @@ def _normalised_sections(path: Path) -> Iterator[str]:
         while True:
             block = handle.read(_READ_BYTES)
             if first:
-                _check_head(path, block)
+                Source(path, block).refuse_binary()
                 first = False
             try:
                 buffer += decoder.decode(block, final=not block)
@@ -118,7 +118,3 @@ def _cut(buffer: str) -> int:
     while cut > 1 and buffer[cut - 1] == "\r":
         cut -= 1
     return cut
-
-
-def _check_head(path: Path, head: bytes) -> None:
-    Source(path, head).refuse_binary()

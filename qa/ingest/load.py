@@ -221,22 +221,17 @@ def _streamed(path: Path, sidecar: dict[str, object] | None, date: dt.date | Non
         return err
     except OSError as exc:
         return os_error(str(path), exc)
-    if not scanned.file.length:
-        return LoadError(str(path), "empty file", fix="add text or exclude it")
     draft = _with_sidecar(Draft("", title=first_line(scanned.head)), sidecar)
-    return Document(
-        key=str(path), text="", title=draft.title or path.stem,
-        source=source or draft.source or path.parent.name,
-        published=draft.published or date_from_name(path.name) or date,
-        sha256=scanned.file.sha256, url=draft.url,
-        published_at=draft.published_at if draft.published else None, stream=scanned.file)
+    return _document(path, draft, date, source, stream=scanned.file)
 
 
-def _document(path: Path, draft: Draft, date: dt.date | None,
-              source: str | None) -> Document | LoadError:
+def _document(path: Path, draft: Draft, date: dt.date | None, source: str | None, *,
+              stream: bigtext.TextFile | None = None) -> Document | LoadError:
+    """The document of `draft`: its normalised text, or `stream` for a file too big to hold;
+    title, source and dates by their precedence (the input's, the file name's, the flags')."""
     text = normalise(draft.text)
     key = f"{path}#{draft.record_key}" if draft.record_key else str(path)
-    if not text:
+    if not (stream.length if stream else text):
         return LoadError(key, "empty file", fix="add text or exclude it")
     return Document(
         key=key,
@@ -244,9 +239,10 @@ def _document(path: Path, draft: Draft, date: dt.date | None,
         title=draft.title or first_line(text) or path.stem,
         source=source or draft.source or path.parent.name,
         published=draft.published or date_from_name(path.name) or date,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=stream.sha256 if stream else hashlib.sha256(text.encode("utf-8")).hexdigest(),
         url=draft.url,
         external_id=draft.external_id,
         published_at=draft.published_at if draft.published else None,
         pages=draft.pages,
+        stream=stream,
     )

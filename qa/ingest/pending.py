@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from qa.errors import LoadError
 from qa.records import Chunk, Document
@@ -38,25 +38,19 @@ class Pending:
         """Every chunk, in order, its text sliced from the document (read again if streamed)."""
         spans = ((self.stored[i], self.stored[i + 1], self.stored[i + 2])
                  for i in range(0, len(self.stored), 3))
-        made = (Chunk(self.doc.doc_id, n, "", start, end, None if page < 0 else page)
-                for n, (start, end, page) in enumerate(spans))
-        return itertools.chain(with_texts(self.doc, made), self.fresh)
+        return itertools.chain(_sliced(self.doc, spans), self.fresh)
 
 
-def with_texts(doc: Document, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
-    """`chunks` (in order) with their texts sliced from `doc` again, one at a time; a streamed
-    document is read again, section by section (no chunk spans two)."""
-    if doc.stream is None:
-        for chunk in chunks:
-            yield chunk if chunk.text else replace(chunk, text=doc.text[chunk.start:chunk.end])
-        return
-    sections = doc.stream.sections()
+def _sliced(doc: Document, spans: Iterable[tuple[int, int, int]]) -> Iterator[Chunk]:
+    """The chunks at (start, end, page or -1), numbered in order, their texts sliced from
+    `doc` again; a streamed document is read again, section by section (no chunk spans two)."""
+    sections = doc.stream.sections() if doc.stream is not None else iter([(0, doc.text)])
     base, section = 0, ""
-    for chunk in chunks:
-        while chunk.end > base + len(section):
+    for ordinal, (start, end, page) in enumerate(spans):
+        while end > base + len(section):
             base, section = next(sections, (-1, ""))
             if base < 0:
                 raise LoadError(doc.key, "changed while it was being ingested",
                                 fix="ingest it again once it is written")
-        yield chunk if chunk.text else replace(
-            chunk, text=section[chunk.start - base:chunk.end - base])
+        yield Chunk(doc.doc_id, ordinal, section[start - base:end - base], start, end,
+                    None if page < 0 else page)
