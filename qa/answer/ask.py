@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from qa import cite
 from qa.answer import direct
+from qa.answer.compare import by_time, compare, compared
 from qa.answer.direct import options_of, question_kind
 from qa.answer.evidence import (
     MAX_EVIDENCE,
@@ -179,6 +180,14 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
                           on_text=on_text)
         return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir)
     style = resolve_answer_style(options.answer_style, generator)
+    # Comparisons take their own path with every backend unless a written answer is asked for:
+    # the lines of evidence need no model, and the choice is one constrained reply (or none).
+    entities = compared(question, kind, choices) if options.answer_style != "write" else []
+    if entities:
+        answer, chosen = _comparison(embedder, generator.name, question, entities, choices,
+                                     passages, more, strict=options.strict, on_text=on_text)
+        return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir,
+                             chosen=chosen)
     pick = pick_sentence(generator, question, passages, prompts_dir=options.prompts_dir) \
         if options.verify or style == "pick" else None
     threshold = refusal_threshold(options.verify_threshold, generator)
@@ -240,6 +249,24 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
         answer.verification = pick.stated
     answer.hops = hops
     return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir)
+
+
+def _comparison(embedder: Embedder | None, backend: str, question: str, entities: list[str],
+                choices: list[str], passages: list[Passage], more: Retriever | None, *,
+                strict: bool, on_text: OnText | None) -> tuple[Answer, str]:
+    """A comparison's evidence, a line per thing compared (qa/answer/compare.py), checked, and
+    the option the lines' years decide ("" for the model to choose); no reading check, whose
+    "none of these sentences states it" is true of every comparison."""
+    found = compare(question, entities, passages, more)
+    if found.missing:
+        return refusal(question, found.passages, backend,
+                       withheld=f"no passage is about {found.missing!r}, which the question "
+                                f"compares"), ""
+    answer = _picked_answer(embedder, backend, question, found.passages, found.evidence, 1.0,
+                            strict=strict, on_text=on_text)
+    answer.verification = None
+    answer.hops = found.queries
+    return answer, by_time(question, choices, found) if choices else ""
 
 
 def _second_hop(question: str, evidence: list[tuple[str, int]], passages: list[Passage],

@@ -245,11 +245,12 @@ SHORT_TOKENS = 24  # a name, a date, a few words: more is a sentence, which the 
 
 
 def finish(answer: Answer, generator: object, options: Sequence[str], *,
-           prompts_dir: Path | None = None) -> Answer:
+           prompts_dir: Path | None = None, chosen: str = "") -> Answer:
     """Give a checked answer its direct answer, or withhold it when that is not grounded.
 
     The evidence read is the cited passage spans of the supported sentences (verbatim text, even
-    when a model wrote the sentences)."""
+    when a model wrote the sentences). `chosen`: the option already decided from the evidence
+    (a comparison of years), which the grounding check still reads."""
     kind = question_kind(answer.question)
     answer.kind = kind
     if answer.refused or not answer.complete:
@@ -259,7 +260,9 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
         answer.direct = " ".join(s.text for s in answer.sentences if s.supported)
         return answer
     titled = titled_quotes(answer)
-    if isinstance(generator, SpanAnswerer):
+    if chosen:
+        short = chosen
+    elif isinstance(generator, SpanAnswerer):
         choices = list(options) if kind == "options" else ["yes", "no"] if kind == "yesno" else []
         short = generator.constrained_reply(
             short_answer_messages(answer.question, kind, titled, options, prompts_dir),

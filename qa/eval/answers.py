@@ -26,6 +26,9 @@ from qa.settings import Settings
 from vectorstore.index import Index
 
 SHORT_KINDS = ("short", "yesno", "options")
+# Answers that are a choice: their evidence names every option (and says "no" somewhere), so
+# only the direct answer can hold the right one.
+CHOICE_KINDS = ("yesno", "options")
 
 
 @dataclass
@@ -84,8 +87,7 @@ class AnswerReport:
         return {
             "backend": self.backend, "questions": len(self.outcomes),
             "answerable": len(ans), "unanswerable": len(una),
-            "contains_answer_pct": rate(sum(contains_answer(o.text, o.item.answers)
-                                            for o in ans), len(ans)),
+            "contains_answer_pct": rate(sum(holds_answer(o) for o in ans), len(ans)),
             "direct_contains_pct": rate(sum(contains_answer(o.direct, o.item.answers)
                                             for o in ans), len(ans)),
             "exact_match_pct": rate(sum(exact_match(o.direct, o.item.answers) for o in ans),
@@ -198,11 +200,19 @@ def eval_answers(settings: Settings, generator: Generator, docs: list[dict[str, 
     return report
 
 
+def holds_answer(o: Outcome) -> bool:
+    """Whether the answer holds a gold answer: the direct answer of a choice (an option, yes or
+    no), the whole text otherwise (the direct answer and its evidence sentences)."""
+    if o.refused:
+        return False
+    return contains_answer(o.direct if o.kind in CHOICE_KINDS else o.text, o.item.answers)
+
+
 def outcome_record(o: Outcome) -> dict[str, Any]:
     """One question's result as a JSON-ready dict (a line of `--details`)."""
     return {"id": o.item.id, "question": o.item.question, "answers": o.item.answers,
             "answerable": o.item.answerable, "text": o.text, "refused": o.refused,
-            "contains": contains_answer(o.text, o.item.answers), "cited": o.cited,
+            "contains": holds_answer(o), "cited": o.cited,
             "cited_with_gold": o.cited_with_gold, "gold_retrieved": o.gold_retrieved,
             "verification": o.verification, "withheld": o.withheld, "proposed": o.proposed,
             "direct": o.direct, "kind": o.kind, "hops": o.hops,

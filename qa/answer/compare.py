@@ -1,0 +1,204 @@
+"""Comparisons: one line of evidence per thing compared, then the model chooses.
+
+"Who was born first, A or B?", "Are A and B from the same country?": no passage sentence states
+the answer, so the reading check's P(none) says "none" for every one of them (2WikiMultihopQA,
+200 questions, the 1.5B: 35 of 79 option questions and 17 of 17 yes/no comparisons refused at
+P ~ 0.7-0.8, while 41 of the 44 option questions answered were right). A comparison is answered
+when each thing compared has a passage: its best sentence (and, when the question turns on a
+relation, "the director of film A", the best sentence of the related person's passage) is its
+evidence, and the direct answer (qa/answer/direct.py) chooses an option or yes/no from those
+sentences alone. A thing compared that no passage is about is the refusal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from qa.answer.direct import Kind
+from qa.answer.evidence import MAX_EVIDENCE, names_a_relation
+from qa.answer.sentences import QUESTION_FILLER, rank_sentences
+from qa.records import Passage
+from qa.support import terms, vocabulary
+
+Retriever = Callable[[str], list[Passage]]
+
+# A comparison says what it compares by: "born first", "older", "the same country". Without one
+# "between A and B" is no comparison ("What would not create a conflict between problem X and
+# problem C?", a SQuAD 2.0 question made unanswerable).
+_COMPARATIVE = re.compile(
+    r"\b(?:first|last|earlier|later|earliest|latest|older|younger|oldest|youngest|newer|"
+    r"longer|shorter|higher|lower|larger|bigger|smaller|greater|farther|further|closer|more|"
+    r"most|less|least|fewer|same|both|before|after|sooner)\b", re.I)
+# the two things a yes/no comparison names: "Are [the movies] A and B [both] from ...?"
+_WORD = r"[A-Z0-9][\w’'.\-]*"
+_ENTITY = rf"{_WORD}(?:\s+(?:\([^)]*\)|of|the|de|la|le|von|van|and|by|in|on|a|{_WORD}))*"
+_PAIR = re.compile(rf"({_ENTITY}),?\s+and\s+(?:(?:the\s+)?director\s+of\s+(?:the\s+)?film\s+)?"
+                   rf"({_ENTITY})")
+_KIND_WORDS = re.compile(r"^(?:both\s+)?(?:the\s+)?(?:(?:directors?|films?|movies?|stations?|"
+                         r"churches?|bands?|magazines?|tennis players?|players?|songs?|albums?)"
+                         r"\s+)+(?:of\s+(?:the\s+)?films?\s+)?", re.I)
+
+
+@dataclass(frozen=True)
+class Line:
+    """The evidence for one thing compared: (sentence, passage number) pairs, and the queries
+    retrieved for it (its own passage when the first hop had none, its relation's)."""
+
+    entity: str
+    evidence: list[tuple[str, int]]
+    queries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    lines: list[Line]
+    passages: list[Passage]  # the first hop's, then what the entities' hops brought
+    missing: str = ""  # a thing compared that no passage is about: nothing can be compared
+
+    @property
+    def evidence(self) -> list[tuple[str, int]]:
+        """The lines' sentences in order, each entity's first, at most MAX_EVIDENCE."""
+        pairs = [pair for line in self.lines for pair in line.evidence]
+        return list(dict.fromkeys(pairs))[:MAX_EVIDENCE]
+
+    @property
+    def queries(self) -> list[str]:
+        return [q for line in self.lines for q in line.queries]
+
+
+def compared(question: str, kind: Kind, options: Sequence[str]) -> list[str]:
+    """The two things a comparison question compares, else []."""
+    if not _COMPARATIVE.search(question):
+        return []
+    if kind == "options":
+        return list(options)
+    if kind != "yesno":
+        return []
+    body = re.sub(r"^\s*\w+\s+", "", question.strip())  # the auxiliary: "Are", "Do"
+    body = _KIND_WORDS.sub("", body)
+    match = _PAIR.search(body)
+    if not match:
+        return []
+    pair = [_KIND_WORDS.sub("", m).strip(" ,") for m in match.groups()]
+    return pair if all(terms(p) for p in pair) else []
+
+
+def about(entity: str, passage: Passage) -> bool:
+    wanted = terms(entity)
+    return bool(wanted) and wanted <= vocabulary(f"{passage.doc.title}\n{passage.text}")
+
+
+def compare(question: str, entities: Sequence[str], passages: list[Passage],
+            more: Retriever | None) -> Comparison:
+    """One `Line` per entity (its best sentence for the question, then its relation's), or the
+    first entity no passage is about."""
+    relation = names_a_relation(question)
+    asked = terms(question) - QUESTION_FILLER
+    lines: list[Line] = []
+    for entity in entities:
+        others = frozenset().union(*(terms(e) for e in entities if e != entity)) - terms(entity)
+        focus = " ".join(w for w in re.findall(r"[\w’'\-]+", question)
+                         if not terms(w) & others)
+        queries: list[str] = []
+        mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
+        if not mine and more is not None:
+            queries.append(f"{entity} {focus}")
+            passages = _extend(passages, more(queries[-1]))
+            mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
+        first = _best(focus, passages, mine) if mine else None
+        if first is None:
+            return Comparison(lines, passages, missing=entity)
+        evidence = [first]
+        if relation and more is not None:
+            names = _new_names(first[0], asked | terms(entity))
+            if names:
+                queries.append(" ".join([*names, *_missing(question, entity, first[0], others)]))
+                passages = _extend(passages, more(queries[-1]))
+                theirs = [n for n, p in enumerate(passages, 1)
+                          if n != first[1] and any(about(name, p) for name in names)]
+                second = _best(queries[-1], passages, theirs) if theirs else None
+                if second is not None:
+                    evidence.append(second)
+        lines.append(Line(entity, evidence, tuple(queries)))
+    return Comparison(lines, passages)
+
+
+def _best(query: str, passages: Sequence[Passage], numbers: Sequence[int]
+          ) -> tuple[str, int] | None:
+    allowed = set(numbers)
+    for candidate in rank_sentences(query, passages):
+        text = " ".join(candidate.text.split())
+        if candidate.number in allowed and text:
+            return text, candidate.number
+    return None
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+(?:of|de|von|van|the)?\s*[A-Z][\w’'\-]*)*")
+
+
+def _new_names(sentence: str, known: frozenset[str]) -> list[str]:
+    """Names the sentence holds that the question does not (the film's director)."""
+    found = [m.group() for m in _NAME_RUN.finditer(sentence)
+             if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= known]
+    return list(dict.fromkeys(found))[:2]
+
+
+def _missing(question: str, entity: str, sentence: str, others: frozenset[str]) -> list[str]:
+    """The question's words (born, died, country) that the entity's sentence lacks."""
+    held = vocabulary(sentence) | terms(entity) | others
+    return list(dict.fromkeys(w for w in re.findall(r"[\w’'\-]+", question)
+                              if terms(w) and not terms(w) & held
+                              and not terms(w) <= QUESTION_FILLER))
+
+
+def _extend(passages: list[Passage], found: Sequence[Passage]) -> list[Passage]:
+    seen = {p.chunk.chunk_id for p in passages}
+    return [*passages, *(p for p in found if p.chunk.chunk_id not in seen)]
+
+
+# ---- comparisons of time, decided from the years the lines hold ---------------------------------
+
+_EARLIER = re.compile(r"\b(?:first|earlier|earliest|older|oldest|before|longer|sooner)\b", re.I)
+_LATER = re.compile(r"\b(?:later|latest|last|younger|youngest|newer|newest|recent|recently|"
+                    r"after)\b", re.I)
+_YEAR = r"(?:1[0-9]|20)\d\d"
+_LIFE = re.compile(rf"\(([^()]*?\b{_YEAR}\b)[^()]*?[–—-]\s*([^()]*?\b{_YEAR}\b)[^()]*\)")
+_BORN = re.compile(rf"\bborn\b[^.;()]*?\b({_YEAR})\b", re.I)
+_DIED = re.compile(rf"\bdied\b[^.;()]*?\b({_YEAR})\b", re.I)
+_ANY_YEAR = re.compile(rf"\b({_YEAR})\b")
+
+
+def by_time(question: str, options: Sequence[str], found: Comparison) -> str:
+    """The option a comparison of time picks ("born first", "died later", "came out first",
+    "released more recently") read from each option's years, or "" when the question is no
+    such comparison or an option's year is missing or the years tie."""
+    earlier, later = bool(_EARLIER.search(question)), bool(_LATER.search(question))
+    if earlier == later or len(found.lines) != len(options) or len(options) != 2:
+        return ""
+    event = "died" if re.search(r"\b(?:died|death|dies)\b", question, re.I) else \
+        "born" if re.search(r"\b(?:born|birth)\b", question, re.I) else "any"
+    years = [_year(line, event) for line in found.lines]
+    if None in years or years[0] == years[1]:
+        return ""
+    pick = min if earlier else max
+    chosen = pick(range(2), key=lambda i: years[i] or 0)
+    return options[chosen]
+
+
+def _year(line: Line, event: str) -> int | None:
+    """The year of the line's person or thing: of the relation's sentence when there is one
+    (the director's), else of the entity's own."""
+    sentence = line.evidence[-1][0]
+    if event == "any":
+        match = _ANY_YEAR.search(sentence)
+        return int(match.group(1)) if match else None
+    life = _LIFE.search(sentence)
+    if life:
+        part = life.group(1) if event == "born" else life.group(2)
+        year = _ANY_YEAR.search(part)
+        if year:
+            return int(year.group(1))
+    match = (_BORN if event == "born" else _DIED).search(sentence)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,129 @@
+"""Comparisons: which questions compare two things, a line of evidence per thing (with the
+relation's hop: the film's director, then the director's own passage), the years that decide a
+comparison of time, a thing no passage is about refused, and the choice scored by its direct
+answer in `qa eval answer` (the evidence of a choice names every option)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.answer.ask import AnswerOptions, ask
+from qa.answer.compare import Comparison, Line, by_time, compared
+from qa.answer.direct import options_of, question_kind
+from qa.eval.answers import Item, Outcome, holds_answer
+from qa.generators.base import Generator
+from qa.generators.extractive import ExtractiveGenerator
+from qa.ingest.pipeline import ingest_paths
+from qa.settings import Settings
+from qa.store import open_index
+from vectorstore.index import Index
+
+
+@pytest.mark.parametrize(("question", "things"), [
+    ("Who was born first, Chester Bennington or Mikael Stanne?",
+     ["Chester Bennington", "Mikael Stanne"]),
+    ("Which film has the director died later, Secret Things or All I Desire?",
+     ["Secret Things", "All I Desire"]),
+    ("Are the movies Ostitto and Hangor Nodi Grenade, from the same country?",
+     ["Ostitto", "Hangor Nodi Grenade"]),
+    ("Do director of film Invisible Ghost and director of film Africa Texas Style have the same "
+     "nationality?", ["Invisible Ghost", "Africa Texas Style"]),
+    ("Are Roger Waters and Tom Johnston both musicians?", ["Roger Waters", "Tom Johnston"]),
+    # no comparison: nothing says what is compared, or nothing is compared
+    ("What would not create a conflict between a problem X and problem C within the context "
+     "of reduction?", []),
+    ("Can BSkyB veto the presence of channels on their EPG?", []),
+    ("Where was the director of Night Train born?", []),
+])
+def test_which_questions_compare_two_things(question: str, things: list[str]) -> None:
+    kind = question_kind(question)
+    assert compared(question, kind, options_of(question)) == things
+
+
+def _lines(*sentences: str) -> Comparison:
+    return Comparison([Line(f"thing {i}", [("A film.", i), (s, i)])
+                       for i, s in enumerate(sentences, 1)], [])
+
+
+@pytest.mark.parametrize(("question", "sentences", "chosen"), [
+    ("Which film has the director born first, A or B?",
+     ("Ann Roe (3 May 1950 – 1 June 1990) was a director.", "Bo Li (born 1931) is a director."),
+     "B"),
+    ("Which film has the director died later, A or B?",
+     ("Ann Roe (3 May 1950 – 1 June 1990) was a director.",
+      "Bo Li (1931–1985) was a director."), "A"),
+    ("Which film came out first, A or B?",
+     ("A is a 2012 film.", "B is a 2004 drama film."), "B"),
+    ("Which film was released more recently, A or B?",
+     ("A is a 1964 Italian film.", "B is a 1984 Soviet film."), "B"),
+    # undecided: a year missing, a tie, nothing of time asked
+    ("Who was born first, A or B?", ("Ann Roe is a director.", "Bo Li (born 1931)."), ""),
+    ("Which film came out first, A or B?", ("A is a 2004 film.", "B is a 2004 film."), ""),
+    ("Which band has more members, A or B?", ("A formed in 1990.", "B formed in 1980."), ""),
+])
+def test_a_comparison_of_time_is_decided_by_the_lines_years(
+        question: str, sentences: tuple[str, str], chosen: str) -> None:
+    assert by_time(question, ["A", "B"], _lines(*sentences)) == chosen
+
+
+FILMS = {
+    "tern": "Tern Lights is a 1961 drama film directed by Oskar Vilde.",
+    "vilde": "Oskar Vilde (4 April 1902 – 9 May 1977) was a Danish film director and writer.",
+    "harbour": "Harbour Glass is a 1958 comedy film directed by Lena Marsh.",
+    "marsh": "Lena Marsh (born 12 June 1890) is an English director of stage and screen.",
+}
+
+
+@pytest.fixture
+def films_index(tmp_path: Path) -> Iterator[Index]:
+    for name, text in FILMS.items():
+        (tmp_path / f"{name}.txt").write_text(text + "\n")
+    index = open_index(Settings(store=tmp_path / "store"))
+    ingest_paths(index, [tmp_path / f"{name}.txt" for name in FILMS])
+    yield index
+    index.close()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("backend", ["extractive", "local"])
+def test_a_comparison_through_a_relation_cites_each_films_director(
+        films_index: Index, backend: str, request: pytest.FixtureRequest) -> None:
+    """Each film's passage names its director; when each was born is in the director's own
+    passage, which the hops reach; the years decide, with or without a model."""
+    generator: Generator = ExtractiveGenerator() if backend == "extractive" else \
+        request.getfixturevalue("small_local_generator")
+    answer = ask(films_index, generator,
+                 "Which film has the director born first, Tern Lights or Harbour Glass?",
+                 AnswerOptions(k=2))
+    assert not answer.refused, answer.withheld
+    assert answer.kind == "options" and answer.direct == "Harbour Glass"  # the second option
+    cited = {answer.passages[c.number - 1].text.split()[0]
+             for s in answer.sentences for c in s.citations}
+    assert {"Oskar", "Lena"} <= cited, answer.sentences  # both directors' birth sentences
+    assert any("Oskar Vilde" in q for q in answer.hops)
+    assert any("Lena Marsh" in q for q in answer.hops)
+
+
+def test_a_thing_compared_that_no_passage_is_about_is_refused(films_index: Index) -> None:
+    answer = ask(films_index, ExtractiveGenerator(),
+                 "Which film came out first, Tern Lights or Quiet Orchard?", AnswerOptions(k=2))
+    assert answer.refused and "Quiet Orchard" in answer.withheld
+
+
+def test_a_choice_holds_the_answer_only_by_its_direct_answer() -> None:
+    """The evidence of "A or B?" names both options: scoring its whole text would count every
+    answered choice as right."""
+    item = Item(id="q", question="Which came first, Alder or Birch?", answers=["Alder"])
+    text = "Alder opened in 1901. [1] Birch opened in 1950. [2]"
+
+    def outcome(direct: str, kind: str) -> Outcome:
+        return Outcome(item=item, text=text, refused=False, cited=[1, 2], cited_with_gold=1,
+                       gold_retrieved=True, sentences=2, supported=2, ttft=0.1, total=0.1,
+                       direct=direct, kind=kind)
+
+    right, wrong, sentence = outcome("Alder", "options"), outcome("Birch", "options"), \
+        outcome(text, "open")
+    assert holds_answer(right) and not holds_answer(wrong) and holds_answer(sentence)
