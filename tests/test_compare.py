@@ -5,6 +5,7 @@ answer in `qa eval answer` (the evidence of a choice names every option)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from qa.eval.answers import Item, Outcome, holds_answer
 from qa.generators.base import Generator
 from qa.generators.extractive import ExtractiveGenerator
 from qa.ingest.pipeline import ingest_paths
+from qa.records import Answer
 from qa.settings import Settings
 from qa.store import open_index
 from vectorstore.index import Index
@@ -70,21 +72,30 @@ def test_a_comparison_of_time_is_decided_by_the_lines_years(
 
 
 FILMS = {
-    "tern": "Tern Lights is a 1961 drama film directed by Oskar Vilde.",
-    "vilde": "Oskar Vilde (4 April 1902 – 9 May 1977) was a Danish film director and writer.",
-    "harbour": "Harbour Glass is a 1958 comedy film directed by Lena Marsh.",
-    "marsh": "Lena Marsh (born 12 June 1890) is an English director of stage and screen.",
+    "Tern Lights": "Tern Lights is a 1961 drama film directed by Oskar Vilde.",
+    "Oskar Vilde": "Oskar Vilde (4 April 1902 – 9 May 1977) was a Danish film director and "
+                   "writer. He was born in Odense and trained as a painter.",
+    "Harbour Glass": "Harbour Glass is a 1958 comedy film directed by Lena Marsh and starring "
+                     "Paul Orme.",
+    "Lena Marsh": "Lena Marsh (born 12 June 1890) is an English director of stage and screen.",
+    "Paul Orme": "Paul Orme (born 1921 in Leeds) was an English actor, born in Leeds.",
 }
 
 
 @pytest.fixture
 def films_index(tmp_path: Path) -> Iterator[Index]:
-    for name, text in FILMS.items():
-        (tmp_path / f"{name}.txt").write_text(text + "\n")
+    corpus = tmp_path / "films.jsonl"
+    corpus.write_text("".join(json.dumps({"id": title, "title": title, "text": text}) + "\n"
+                              for title, text in FILMS.items()))
     index = open_index(Settings(store=tmp_path / "store"))
-    ingest_paths(index, [tmp_path / f"{name}.txt" for name in FILMS])
+    ingest_paths(index, [corpus])
     yield index
     index.close()
+
+
+def _cited_titles(answer: Answer) -> set[str]:
+    return {answer.passages[c.number - 1].doc.title for s in answer.sentences
+            for c in s.citations}
 
 
 @pytest.mark.model
@@ -100,11 +111,27 @@ def test_a_comparison_through_a_relation_cites_each_films_director(
                  AnswerOptions(k=2))
     assert not answer.refused, answer.withheld
     assert answer.kind == "options" and answer.direct == "Harbour Glass"  # the second option
-    cited = {answer.passages[c.number - 1].text.split()[0]
-             for s in answer.sentences for c in s.citations}
-    assert {"Oskar", "Lena"} <= cited, answer.sentences  # both directors' birth sentences
+    # both directors' birth sentences
+    assert {"Oskar Vilde", "Lena Marsh"} <= _cited_titles(answer), answer.sentences
     assert any("Oskar Vilde" in q for q in answer.hops)
     assert any("Lena Marsh" in q for q in answer.hops)
+
+
+@pytest.mark.model
+def test_a_relation_question_follows_the_subject_to_the_person_it_names(
+        films_index: Index, small_local_generator: Generator) -> None:
+    """The film's passage names its director (and its star, after the director: the verb of
+    the role asked decides); where the director was born is in his own passage."""
+    answer = ask(films_index, small_local_generator,
+                 "Where was the director of film Harbour Glass born?", AnswerOptions(k=2))
+    assert not answer.refused, answer.withheld
+    assert any("Lena Marsh" in q for q in answer.hops), answer.hops
+    assert not any("Paul Orme" in q for q in answer.hops)
+    assert {"Lena Marsh", "Harbour Glass"} <= _cited_titles(answer)
+    answer = ask(films_index, small_local_generator,
+                 "Where was the director of film Tern Lights born?", AnswerOptions(k=2))
+    assert answer.direct == "Odense", (answer.direct, answer.sentences)
+    assert {"Oskar Vilde", "Tern Lights"} <= _cited_titles(answer)
 
 
 def test_a_thing_compared_that_no_passage_is_about_is_refused(films_index: Index) -> None:

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Literal
 
 from qa import cite
 from qa.answer import direct
-from qa.answer.compare import by_time, compare, compared
+from qa.answer.compare import (
+    Comparison,
+    by_time,
+    compare,
+    compared,
+    follow,
+    relation_subject,
+)
 from qa.answer.direct import options_of, question_kind
 from qa.answer.evidence import (
     MAX_EVIDENCE,
@@ -188,6 +195,12 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
                                      passages, more, strict=options.strict, on_text=on_text)
         return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir,
                              chosen=chosen)
+    subject = relation_subject(question) if kind == "short" and style == "pick" else ""
+    chain = follow(question, subject, passages, more) if subject else None
+    if chain is not None:
+        return direct.finish(_chained(embedder, generator.name, question, chain,
+                                      strict=options.strict, on_text=on_text),
+                             generator, choices, prompts_dir=options.prompts_dir)
     pick = pick_sentence(generator, question, passages, prompts_dir=options.prompts_dir) \
         if options.verify or style == "pick" else None
     threshold = refusal_threshold(options.verify_threshold, generator)
@@ -267,6 +280,20 @@ def _comparison(embedder: Embedder | None, backend: str, question: str, entities
     answer.verification = None
     answer.hops = found.queries
     return answer, by_time(question, choices, found) if choices else ""
+
+
+def _chained(embedder: Embedder | None, backend: str, question: str, chain: Comparison, *,
+             strict: bool, on_text: OnText | None) -> Answer:
+    """A relation question answered along its chain (qa/answer/compare.py): the related
+    person's sentences first (what the direct answer reads), then the subject's that names
+    them."""
+    [line] = chain.lines
+    evidence = [*line.evidence[1:], line.evidence[0]]
+    answer = _picked_answer(embedder, backend, question, chain.passages, evidence, 1.0,
+                            strict=strict, on_text=on_text)
+    answer.verification = None
+    answer.hops = chain.queries
+    return answer
 
 
 def _second_hop(question: str, evidence: list[tuple[str, int]], passages: list[Passage],

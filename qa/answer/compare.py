@@ -1,13 +1,18 @@
-"""Comparisons: one line of evidence per thing compared, then the model chooses.
+"""Comparisons and relation chains: a line of evidence per thing the question names.
 
 "Who was born first, A or B?", "Are A and B from the same country?": no passage sentence states
-the answer, so the reading check's P(none) says "none" for every one of them (2WikiMultihopQA,
+the answer, so the reading check's P(none) says "none" for nearly all of them (2WikiMultihopQA,
 200 questions, the 1.5B: 35 of 79 option questions and 17 of 17 yes/no comparisons refused at
-P ~ 0.7-0.8, while 41 of the 44 option questions answered were right). A comparison is answered
-when each thing compared has a passage: its best sentence (and, when the question turns on a
-relation, "the director of film A", the best sentence of the related person's passage) is its
-evidence, and the direct answer (qa/answer/direct.py) chooses an option or yes/no from those
+P ~ 0.7-0.8; of the 44 option questions answered, the direct answer was right for 18). A
+comparison is answered when each thing compared has a passage: its best sentence (and, when the
+question turns on a relation, "the director of film A", the best sentences of the related
+person's passage, reached by a hop) is its evidence; the years in the lines decide a comparison
+of time, else the direct answer (qa/answer/direct.py) chooses an option or yes/no from those
 sentences alone. A thing compared that no passage is about is the refusal.
+
+A relation question ("Where was the director of film X born?") follows the same line for X
+alone: the passage titled X, the person its sentence names after the role's verb ("directed
+by Y"), Y's passage. Where the chain breaks, the question is answered as any other.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.answer.direct import Kind
-from qa.answer.evidence import MAX_EVIDENCE, names_a_relation
+from qa.answer.evidence import MAX_EVIDENCE, ROLES, names_a_relation
 from qa.answer.sentences import QUESTION_FILLER, rank_sentences
 from qa.records import Passage
 from qa.support import terms, vocabulary
@@ -59,8 +64,10 @@ class Comparison:
 
     @property
     def evidence(self) -> list[tuple[str, int]]:
-        """The lines' sentences in order, each entity's first, at most MAX_EVIDENCE."""
-        pairs = [pair for line in self.lines for pair in line.evidence]
+        """Each line's first two sentences (the entity's, its person's best), line by line,
+        then the lines' further ones while there is room: at most MAX_EVIDENCE."""
+        pairs = [pair for line in self.lines for pair in line.evidence[:2]]
+        pairs += [pair for line in self.lines for pair in line.evidence[2:]]
         return list(dict.fromkeys(pairs))[:MAX_EVIDENCE]
 
     @property
@@ -91,9 +98,10 @@ def about(entity: str, passage: Passage) -> bool:
 
 
 def compare(question: str, entities: Sequence[str], passages: list[Passage],
-            more: Retriever | None) -> Comparison:
+            more: Retriever | None, *, titled: bool = False) -> Comparison:
     """One `Line` per entity (its best sentence for the question, then its relation's), or the
-    first entity no passage is about."""
+    first entity no passage is about (`titled`: no passage titled with its name)."""
+    is_about = _titled if titled else about
     relation = names_a_relation(question)
     asked = terms(question) - QUESTION_FILLER
     lines: list[Line] = []
@@ -102,35 +110,78 @@ def compare(question: str, entities: Sequence[str], passages: list[Passage],
         focus = " ".join(w for w in re.findall(r"[\w’'\-]+", question)
                          if not terms(w) & others)
         queries: list[str] = []
-        mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
+        mine = [n for n, p in enumerate(passages, 1) if is_about(entity, p)]
         if not mine and more is not None:
             queries.append(f"{entity} {focus}")
             passages = _extend(passages, more(queries[-1]))
-            mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
+            mine = [n for n, p in enumerate(passages, 1) if is_about(entity, p)]
         first = _best(focus, passages, mine) if mine else None
         if first is None:
             return Comparison(lines, passages, missing=entity)
         evidence = [first]
         if relation and more is not None:
-            names = _new_names(first[0], asked | terms(entity))
+            names = _new_names(first[0], asked | terms(entity), question)
             if names:
                 queries.append(" ".join([*names, *_missing(question, entity, first[0], others)]))
                 passages = _extend(passages, more(queries[-1]))
                 theirs = [n for n, p in enumerate(passages, 1)
                           if n != first[1] and any(about(name, p) for name in names)]
-                second = _best(queries[-1], passages, theirs) if theirs else None
-                if second is not None:
-                    evidence.append(second)
+                evidence += _best_two(queries[-1], passages, theirs) if theirs else []
         lines.append(Line(entity, evidence, tuple(queries)))
     return Comparison(lines, passages)
 
 
-def _best(query: str, passages: Sequence[Passage], numbers: Sequence[int]
-          ) -> tuple[str, int] | None:
+# "Where was the director of film X born?", "the place of birth of X's husband": X, whose own
+# passage names the person asked about
+_OF_SUBJECT = re.compile(rf"\bthe\s+(?i:(?:paternal\s+|maternal\s+)?(?:{ROLES})s?)\s+of\s+"
+                         rf"(?:the\s+)?(?i:(?:film|movie|song|album|book|novel|play|band|series|"
+                         rf"show)\s+)?({_ENTITY})")
+_POSSESSIVE_SUBJECT = re.compile(rf"({_ENTITY})(?:'s|’s)\s+"
+                                 rf"(?i:(?:paternal\s+|maternal\s+)?(?:{ROLES}))")
+
+
+def relation_subject(question: str) -> str:
+    """The name a relation question turns on ("film X" in "the director of film X"), or ""."""
+    if not names_a_relation(question):
+        return ""
+    match = _OF_SUBJECT.search(question) or _POSSESSIVE_SUBJECT.search(question)
+    subject = match.group(1).strip() if match else ""
+    return subject if terms(subject) else ""
+
+
+def follow(question: str, subject: str, passages: list[Passage],
+           more: Retriever | None) -> Comparison | None:
+    """A relation question's chain: the passage titled with the subject's name, the person its
+    best sentence names, that person's passage; None unless the chain reaches the person (the
+    caller then answers as for any question)."""
+    found = compare(question, [subject], passages, more, titled=True)
+    if found.missing or len(found.lines[0].evidence) < 2:
+        return None
+    return found
+
+
+def _titled(entity: str, passage: Passage) -> bool:
+    wanted = terms(entity)
+    return bool(wanted) and wanted <= vocabulary(passage.doc.title)
+
+
+def _best_two(query: str, passages: Sequence[Passage], numbers: Sequence[int]
+              ) -> list[tuple[str, int]]:
+    """The best sentence of the passages `numbers`, and the next best of the same passage (the
+    person's opening line gives the dates, the next where they were born)."""
+    best = _best(query, passages, numbers)
+    if best is None:
+        return []
+    again = _best(query, passages, [best[1]], skip=best[0])
+    return [best, again] if again else [best]
+
+
+def _best(query: str, passages: Sequence[Passage], numbers: Sequence[int], *,
+          skip: str = "") -> tuple[str, int] | None:
     allowed = set(numbers)
     for candidate in rank_sentences(query, passages):
         text = " ".join(candidate.text.split())
-        if candidate.number in allowed and text:
+        if candidate.number in allowed and text and text != skip:
             return text, candidate.number
     return None
 
@@ -138,11 +189,32 @@ def _best(query: str, passages: Sequence[Passage], numbers: Sequence[int]
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+(?:of|de|von|van|the)?\s*[A-Z][\w’'\-]*)*")
 
 
-def _new_names(sentence: str, known: frozenset[str]) -> list[str]:
-    """Names the sentence holds that the question does not (the film's director)."""
-    found = [m.group() for m in _NAME_RUN.finditer(sentence)
+# Where a sentence names the related person: after the verb of the role the question asks
+# about ("directed by X", "son of X", "married X"); a film's sentence names its cast too.
+_ANCHORS = {
+    "direct": r"direct\w*\s+by", "perform": r"perform\w*\s+by|by", "compos": r"compos\w*\s+by",
+    "produc": r"produc\w*\s+by", "found": r"found\w*\s+by", "creat": r"creat\w*\s+by",
+    "writ": r"writ\w*\s+by", "author": r"writ\w*\s+by", "star": r"starring",
+    "actor": r"starring", "actress": r"starring",
+    "father": r"(?:son|daughter|child)\s+of", "mother": r"(?:son|daughter|child)\s+of",
+    "husband": r"married(?:\s+to)?|wife\s+of", "wife": r"married(?:\s+to)?|husband\s+of",
+    "spouse": r"married(?:\s+to)?|(?:wife|husband)\s+of",
+}
+
+
+def _new_names(sentence: str, known: frozenset[str], question: str = "") -> list[str]:
+    """Names the sentence holds that the question does not (the film's director): the one
+    after the asked role's verb when the sentence has it, else the first two."""
+    found = [m for m in _NAME_RUN.finditer(sentence)
              if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= known]
-    return list(dict.fromkeys(found))[:2]
+    for role, anchor in _ANCHORS.items():
+        if re.search(rf"\b{role}", question, re.I):
+            at = re.search(rf"\b(?:{anchor})\s+", sentence, re.I)
+            after = [m for m in found if at and m.start() >= at.end()]
+            if after:
+                return [after[0].group()]
+            break
+    return list(dict.fromkeys(m.group() for m in found))[:2]
 
 
 def _missing(question: str, entity: str, sentence: str, others: frozenset[str]) -> list[str]:
@@ -188,9 +260,15 @@ def by_time(question: str, options: Sequence[str], found: Comparison) -> str:
 
 
 def _year(line: Line, event: str) -> int | None:
-    """The year of the line's person or thing: of the relation's sentence when there is one
-    (the director's), else of the entity's own."""
-    sentence = line.evidence[-1][0]
+    """The year of the line's person or thing: of the related person's sentences when there
+    are any (the director's), else of the entity's own."""
+    for sentence, _ in line.evidence[1:] or line.evidence[:1]:
+        if (year := _year_in(sentence, event)) is not None:
+            return year
+    return None
+
+
+def _year_in(sentence: str, event: str) -> int | None:
     if event == "any":
         match = _ANY_YEAR.search(sentence)
         return int(match.group(1)) if match else None

@@ -65,18 +65,18 @@ def select_bridged(kind: Kind, pick: Pick, options: Sequence[str],
 # says who directed X) while the fact asked is in that person's own passage. The first
 # passage then holds most of the question's words, so the coverage test alone never hops:
 # 2Wiki's "director of film" questions were answered with the film's passage.
-_ROLES = (r"director|father|mother|wife|husband|spouse|son|daughter|composer|producer|author|"
+ROLES = (r"director|father|mother|wife|husband|spouse|son|daughter|composer|producer|author|"
           r"founder|creator|performer|presenter|grandfather|grandmother|brother|sister|owner|"
           r"publisher|writer|singer|coach|captain|manager|designer|architect|inventor|"
           r"developer|successor|predecessor|star|actor|actress")
 _RELATION = re.compile(r"(?:\b(?:the|whose|his|her|its|their)\s+(?:\w+\s+){0,2}?|'s\s+"
-                       rf"(?:\w+\s+)?)(?:paternal\s+|maternal\s+)?(?:{_ROLES})s?\b", re.I)
+                       rf"(?:\w+\s+)?)(?:paternal\s+|maternal\s+)?(?:{ROLES})s?\b", re.I)
 # ... unless that person is the answer: "Who was the father of X?", "Who is X's father?" (but
 # "Who is the spouse of the director of film X?" still turns on the director)
 _ASKED_ROLE = re.compile(rf"^(?:who|what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?"
-                         rf"(?:paternal\s+|maternal\s+)?(?:{_ROLES})s?\b", re.I)
+                         rf"(?:paternal\s+|maternal\s+)?(?:{ROLES})s?\b", re.I)
 _ASKED_POSSESSIVE = re.compile(rf"^(?:who|whom)\s+(?:is|was|are|were)\s+[^?]*?('s\s+"
-                               rf"(?:paternal\s+|maternal\s+)?(?:{_ROLES})s?\s*\?)$", re.I)
+                               rf"(?:paternal\s+|maternal\s+)?(?:{ROLES})s?\s*\?)$", re.I)
 
 
 def names_a_relation(question: str) -> bool:

@@ -130,7 +130,7 @@ def replay(index: Index, data: Dataset, *, generator: Generator | None, options:
         speed.briefings += 1
         everything = [*briefing.stories, *briefing.developing, *briefing.also]
         if day != order[0]:
-            _judge(everything, gold, held, day - lookback, day, counts)
+            judge_day(everything, gold, held, day - lookback, day, counts)
         for story in everything:
             held[story.story_id].append((day, _doc_ids(story)))
         for (label, when), refs in entries.items():
@@ -158,7 +158,7 @@ def _label(doc_ids: list[str], gold: dict[str, str]) -> str | None:
     return majority([gold[d] for d in doc_ids if d in gold])
 
 
-def _judge(stories: list[Story], gold: dict[str, str],
+def judge_day(stories: list[Story], gold: dict[str, str],
            held: dict[str, list[tuple[dt.date, list[str]]]], since: dt.date, day: dt.date,
            counts: LinkCounts) -> None:
     """Count one day's stories as right, wrong or missed links (module docstring)."""
