@@ -21,7 +21,6 @@ import argparse
 import datetime as dt
 import json
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from brief_lookalikes import scheduled  # noqa: E402
+from brief_lookalikes import scheduled_copy  # noqa: E402
 
 from qa.brief import memory  # noqa: E402
 from qa.brief.stories import Cluster, gather  # noqa: E402
@@ -151,12 +150,7 @@ def datasets(shared: Path, names: list[str]) -> Iterator[tuple[str, Dataset]]:
             if not source.is_file():
                 print(f"skipped lookalikes: {source} not found")
                 continue
-            records = [json.loads(x) for x in source.read_text(encoding="utf-8").splitlines()
-                       if x.strip()]
-            with tempfile.TemporaryDirectory(prefix="qa-linking-") as tmp:
-                path = Path(tmp) / "ecbplus-scheduled.jsonl"
-                path.write_text("".join(json.dumps(r) + "\n" for r in scheduled(records)),
-                                encoding="utf-8")
+            with scheduled_copy(source) as path:
                 yield name, read_dataset(path)
         elif paths[name].is_file():
             yield name, read_dataset(paths[name])

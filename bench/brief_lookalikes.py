@@ -24,6 +24,8 @@ import json
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,18 @@ def scheduled(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+@contextmanager
+def scheduled_copy(source: Path) -> Iterator[Path]:
+    """`source` with the calendar's dates, as a temporary .jsonl (removed afterwards)."""
+    records = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    with tempfile.TemporaryDirectory(prefix="qa-lookalikes-") as tmp:
+        dataset = Path(tmp) / "ecbplus-scheduled.jsonl"
+        dataset.write_text("".join(json.dumps(r) + "\n" for r in scheduled(records)),
+                           encoding="utf-8")
+        yield dataset
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -64,12 +78,7 @@ def main() -> int:
     from qa.eval.briefs import BriefEvalOptions, eval_brief
     from qa.settings import Settings
 
-    records = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()
-               if line.strip()]
-    with tempfile.TemporaryDirectory(prefix="qa-lookalikes-") as tmp:
-        dataset = Path(tmp) / "ecbplus-scheduled.jsonl"
-        dataset.write_text("".join(json.dumps(r) + "\n" for r in scheduled(records)),
-                           encoding="utf-8")
+    with scheduled_copy(source) as dataset:
         report = eval_brief(Settings(), dataset,
                             BriefEvalOptions(replay=True, keep_store=args.keep_store))
     report["dataset"] = f"{source} (scheduled: {__file__})"
