@@ -27,11 +27,13 @@ from qa.answer.direct import options_of, question_kind
 from qa.answer.evidence import (
     MAX_EVIDENCE,
     Hop,
+    Retriever,
     bridge_query,
     names_a_relation,
     reached,
     select,
     select_bridged,
+    unseen,
 )
 from qa.answer.packing import answer_messages
 from qa.answer.pick import pick_sentence, refusal_threshold
@@ -51,7 +53,6 @@ if TYPE_CHECKING:
     from vectorstore.index import Index
 
 OnText = Callable[[str], None]
-Retriever = Callable[[str], list[Passage]]  # a hop's query -> its passages
 SUMMARY_SENTENCES = 3
 # A summary names its topic in a word or two ("the phone call"), so one word of two found in
 # the passages ("phone talks") lets it through; the dense signal still has to fail as well.
@@ -275,10 +276,8 @@ def _comparison(embedder: Embedder | None, backend: str, question: str, entities
         return refusal(question, found.passages, backend,
                        withheld=f"no passage is about {found.missing!r}, which the question "
                                 f"compares"), ""
-    answer = _picked_answer(embedder, backend, question, found.passages, found.evidence, 1.0,
-                            strict=strict, on_text=on_text)
-    answer.verification = None
-    answer.hops = found.queries
+    answer = _lined(embedder, backend, question, found, found.evidence, strict=strict,
+                    on_text=on_text)
     return answer, by_time(question, choices, found) if choices else ""
 
 
@@ -288,11 +287,17 @@ def _chained(embedder: Embedder | None, backend: str, question: str, chain: Comp
     person's sentences first (what the direct answer reads), then the subject's that names
     them."""
     [line] = chain.lines
-    evidence = [*line.evidence[1:], line.evidence[0]]
-    answer = _picked_answer(embedder, backend, question, chain.passages, evidence, 1.0,
+    return _lined(embedder, backend, question, chain, [*line.evidence[1:], line.evidence[0]],
+                  strict=strict, on_text=on_text)
+
+
+def _lined(embedder: Embedder | None, backend: str, question: str, found: Comparison,
+           evidence: list[tuple[str, int]], *, strict: bool, on_text: OnText | None) -> Answer:
+    """Lines of evidence as a checked answer, their hops named; no reading check was made."""
+    answer = _picked_answer(embedder, backend, question, found.passages, evidence, 1.0,
                             strict=strict, on_text=on_text)
     answer.verification = None
-    answer.hops = chain.queries
+    answer.hops = found.queries
     return answer
 
 
@@ -302,8 +307,7 @@ def _second_hop(question: str, evidence: list[tuple[str, int]], passages: list[P
     hop = bridge_query(question, evidence, passages, choices) if more and evidence else None
     if not more or hop is None:
         return None, []
-    seen = {p.chunk.chunk_id for p in passages}
-    return hop, [p for p in more(hop.query) if p.chunk.chunk_id not in seen]
+    return hop, unseen(passages, more(hop.query))
 
 
 def _topic(question: str, kind: str) -> str:

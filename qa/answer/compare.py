@@ -18,16 +18,21 @@ by Y"), Y's passage. Where the chain breaks, the question is answered as any oth
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from qa.answer.direct import Kind
-from qa.answer.evidence import MAX_EVIDENCE, ROLES, names_a_relation
+from qa.answer.evidence import (
+    MAX_EVIDENCE,
+    ROLES,
+    Retriever,
+    is_about,
+    names_a_relation,
+    unseen,
+)
 from qa.answer.sentences import QUESTION_FILLER, rank_sentences
 from qa.records import Passage
 from qa.support import terms, vocabulary
-
-Retriever = Callable[[str], list[Passage]]
 
 # A comparison says what it compares by: "born first", "older", "the same country". Without one
 # "between A and B" is no comparison ("What would not create a conflict between problem X and
@@ -92,16 +97,11 @@ def compared(question: str, kind: Kind, options: Sequence[str]) -> list[str]:
     return pair if all(terms(p) for p in pair) else []
 
 
-def about(entity: str, passage: Passage) -> bool:
-    wanted = terms(entity)
-    return bool(wanted) and wanted <= vocabulary(f"{passage.doc.title}\n{passage.text}")
-
-
 def compare(question: str, entities: Sequence[str], passages: list[Passage],
             more: Retriever | None, *, titled: bool = False) -> Comparison:
     """One `Line` per entity (its best sentence for the question, then its relation's), or the
     first entity no passage is about (`titled`: no passage titled with its name)."""
-    is_about = _titled if titled else about
+    about = _titled if titled else is_about
     relation = names_a_relation(question)
     asked = terms(question) - QUESTION_FILLER
     lines: list[Line] = []
@@ -110,11 +110,11 @@ def compare(question: str, entities: Sequence[str], passages: list[Passage],
         focus = " ".join(w for w in re.findall(r"[\w’'\-]+", question)
                          if not terms(w) & others)
         queries: list[str] = []
-        mine = [n for n, p in enumerate(passages, 1) if is_about(entity, p)]
+        mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
         if not mine and more is not None:
             queries.append(f"{entity} {focus}")
             passages = _extend(passages, more(queries[-1]))
-            mine = [n for n, p in enumerate(passages, 1) if is_about(entity, p)]
+            mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
         first = _best(focus, passages, mine) if mine else None
         if first is None:
             return Comparison(lines, passages, missing=entity)
@@ -125,7 +125,7 @@ def compare(question: str, entities: Sequence[str], passages: list[Passage],
                 queries.append(" ".join([*names, *_missing(question, entity, first[0], others)]))
                 passages = _extend(passages, more(queries[-1]))
                 theirs = [n for n, p in enumerate(passages, 1)
-                          if n != first[1] and any(about(name, p) for name in names)]
+                          if n != first[1] and any(is_about(name, p) for name in names)]
                 evidence += _best_two(queries[-1], passages, theirs) if theirs else []
         lines.append(Line(entity, evidence, tuple(queries)))
     return Comparison(lines, passages)
@@ -169,21 +169,27 @@ def _best_two(query: str, passages: Sequence[Passage], numbers: Sequence[int]
               ) -> list[tuple[str, int]]:
     """The best sentence of the passages `numbers`, and the next best of the same passage (the
     person's opening line gives the dates, the next where they were born)."""
-    best = _best(query, passages, numbers)
+    ranked = _ranked(query, passages, numbers)
+    best = next(ranked, None)
     if best is None:
         return []
-    again = _best(query, passages, [best[1]], skip=best[0])
+    again = next((pair for pair in ranked if pair[1] == best[1] and pair[0] != best[0]), None)
     return [best, again] if again else [best]
 
 
-def _best(query: str, passages: Sequence[Passage], numbers: Sequence[int], *,
-          skip: str = "") -> tuple[str, int] | None:
+def _best(query: str, passages: Sequence[Passage], numbers: Sequence[int]
+          ) -> tuple[str, int] | None:
+    return next(_ranked(query, passages, numbers), None)
+
+
+def _ranked(query: str, passages: Sequence[Passage], numbers: Sequence[int]
+            ) -> Iterator[tuple[str, int]]:
+    """(sentence, passage number) of the passages `numbers`, best match for `query` first."""
     allowed = set(numbers)
     for candidate in rank_sentences(query, passages):
         text = " ".join(candidate.text.split())
-        if candidate.number in allowed and text and text != skip:
-            return text, candidate.number
-    return None
+        if candidate.number in allowed and text:
+            yield text, candidate.number
 
 
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+(?:of|de|von|van|the)?\s*[A-Z][\w’'\-]*)*")
@@ -202,7 +208,7 @@ _ANCHORS = {
 }
 
 
-def _new_names(sentence: str, known: frozenset[str], question: str = "") -> list[str]:
+def _new_names(sentence: str, known: frozenset[str], question: str) -> list[str]:
     """Names the sentence holds that the question does not (the film's director): the one
     after the asked role's verb when the sentence has it, else the first two."""
     found = [m for m in _NAME_RUN.finditer(sentence)
@@ -226,8 +232,7 @@ def _missing(question: str, entity: str, sentence: str, others: frozenset[str]) 
 
 
 def _extend(passages: list[Passage], found: Sequence[Passage]) -> list[Passage]:
-    seen = {p.chunk.chunk_id for p in passages}
-    return [*passages, *(p for p in found if p.chunk.chunk_id not in seen)]
+    return [*passages, *unseen(passages, found)]
 
 
 # ---- comparisons of time, decided from the years the lines hold ---------------------------------

@@ -11,7 +11,7 @@ words the evidence does not hold yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.answer.direct import Kind
@@ -20,6 +20,7 @@ from qa.answer.sentences import QUESTION_FILLER
 from qa.cite import terms, vocabulary
 from qa.records import Passage
 
+Retriever = Callable[[str], list[Passage]]  # a hop's query -> its passages
 MAX_EVIDENCE = 4
 BRIDGED_EXTRA = 2
 CLOSE = 0.3  # a further sentence is evidence when weighed at least this share of the pick
@@ -132,8 +133,19 @@ def reached(hop: Hop, passage: Passage) -> bool:
     """Whether `passage` is about one of the hop's entities: only then may what it says rescue
     an answer the first hop doubted. A SQuAD 2.0 question made unanswerable by a changed detail
     would otherwise get a second chance from any passage of the same article."""
-    vocab = vocabulary(_passage_text(passage))
-    return any(terms(e) and terms(e) <= vocab for e in hop.entities)
+    return any(is_about(e, passage) for e in hop.entities)
+
+
+def is_about(entity: str, passage: Passage) -> bool:
+    """Whether the passage (its title or text) holds every term of `entity`."""
+    wanted = terms(entity)
+    return bool(wanted) and wanted <= vocabulary(_passage_text(passage))
+
+
+def unseen(passages: Sequence[Passage], found: Sequence[Passage]) -> list[Passage]:
+    """What a hop `found` that `passages` do not hold already."""
+    seen = {p.chunk.chunk_id for p in passages}
+    return [p for p in found if p.chunk.chunk_id not in seen]
 
 
 def _question_words(question: str) -> list[str]:

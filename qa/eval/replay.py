@@ -159,8 +159,8 @@ def _label(doc_ids: list[str], gold: dict[str, str]) -> str | None:
 
 
 def judge_day(stories: list[Story], gold: dict[str, str],
-           held: dict[str, list[tuple[dt.date, list[str]]]], since: dt.date, day: dt.date,
-           counts: LinkCounts) -> None:
+              held: dict[str, list[tuple[dt.date, list[str]]]], since: dt.date, day: dt.date,
+              counts: LinkCounts) -> None:
     """Count one day's stories as right, wrong or missed links (module docstring)."""
     def earlier_label(story_id: str) -> str | None:
         return _label([d for when, ids in held.get(story_id, []) if since <= when < day
