@@ -6,13 +6,15 @@ answer in `qa eval answer` (the evidence of a choice names every option)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from qa.answer.ask import AnswerOptions, ask
-from qa.answer.compare import Comparison, Line, by_time, compared
+from qa.answer.chain import described_subjects
+from qa.answer.compare import Comparison, Line, compared
+from qa.answer.decide import by_time, same_place
 from qa.answer.direct import options_of, question_kind
 from qa.eval.answers import Item, Outcome, holds_answer
 from qa.generators.base import Generator
@@ -71,6 +73,48 @@ def test_a_comparison_of_time_is_decided_by_the_lines_years(
     assert by_time(question, ["A", "B"], _lines(*sentences)) == chosen
 
 
+def _pair(a: Sequence[str], b: Sequence[str]) -> Comparison:
+    """Two lines: a thing's sentence, then its person's (when given)."""
+    return Comparison([Line(f"Thing{i}", [(s, i) for s in sentences])
+                       for i, sentences in enumerate((a, b), 1)], [])
+
+
+@pytest.mark.parametrize(("first", "second", "answer"), [
+    (["Law is a 1949 American historical crime film directed by Lew Landers."],
+     ["Pie is a 2011 French comedy-drama film directed by Cédric Klapisch."], "no"),
+    (["Kathryn Jordan (born December 3, 1959) is a former American tennis player."],
+     ["Sergi Bruguera is a former professional tennis player from Catalonia, Spain."], "no"),
+    (["Samuel Langdon (1723 – 1797) was an American Congregational clergyman."],
+     ["Emil Wcela is a retired American prelate of the Roman Catholic Church."], "yes"),
+    (["The NTNU University Museum in Trondheim is one of seven Norwegian university museums."],
+     ["Anno Museum in Hamar, Norway is a regional museum."], "yes"),
+    (["The film is based on Farrar's novel Watch That Man."],
+     ["Man on Wire is a 2008 British-American documentary film."], ""),
+    (["Muzaffargarh railway station is situated at Muzaffargarh, Pakistan."],
+     ["Raisan railway station is located in Pakistan."], "yes"),
+    # the related person's sentence decides, not the film's
+    (["Harun is a 1924 Austrian film directed by Michael Curtiz.",
+      "Michael Curtiz was a Hungarian-born American film director."],
+     ["Smoky is a 1948 American western film directed by Ray Nazarro.",
+      "Ray Nazarro was an American film director."], "yes"),
+    # Austrian is not Australian; a line naming no place leaves it to the model
+    (["Anna is an Austrian painter."], ["Bea is an Australian painter."], "no"),
+    (["Grenade is a 1997 film directed by Chashi Nazrul Islam."],
+     ["Ostitto is a 2016 Bangladeshi drama film."], ""),
+])
+def test_the_same_country_is_decided_by_the_places_the_lines_name(
+        first: list[str], second: list[str], answer: str) -> None:
+    assert same_place("Are A and B from the same country?", _pair(first, second)) == answer
+    assert same_place("Are A and B both films?", _pair(first, second)) == ""
+
+
+def test_the_same_country_of_related_people_needs_their_own_sentences() -> None:
+    films = _pair(["Harun is a 1924 Austrian film directed by Michael Curtiz."],
+                  ["Smoky is a 1948 American western film directed by Ray Nazarro."])
+    assert same_place("Are the directors of films A and B from the same country?", films) == ""
+    assert same_place("Are the films A and B from the same country?", films) == "no"
+
+
 FILMS = {
     "Tern Lights": "Tern Lights is a 1961 drama film directed by Oskar Vilde.",
     "Oskar Vilde": "Oskar Vilde (4 April 1902 – 9 May 1977) was a Danish film director and "
@@ -79,6 +123,13 @@ FILMS = {
                      "Paul Orme.",
     "Lena Marsh": "Lena Marsh (born 12 June 1890) is an English director of stage and screen.",
     "Paul Orme": "Paul Orme (born 1921 in Leeds) was an English actor, born in Leeds.",
+    "The Copper Gate": "The Copper Gate is a play by Mara Lind first staged in London in 1682.",
+    "Mara Lind": "Mara Lind (14 December 1640 – 16 April 1689) was an English playwright and "
+                 "poet. She died in Bath.",
+    "Glass Tide": '"Glass Tide" is a song recorded by singer Nora Vale for her second studio '
+                  'album, "Lanterns".',
+    "Lanterns (Nora Vale album)": "Lanterns, the second studio album by Nora Vale, was "
+                                  "released on 3 March 2012. It was recorded in Oslo.",
 }
 
 
@@ -154,3 +205,67 @@ def test_a_choice_holds_the_answer_only_by_its_direct_answer() -> None:
     right, wrong, sentence = outcome("Alder", "options"), outcome("Birch", "options"), \
         outcome(text, "open")
     assert holds_answer(right) and not holds_answer(wrong) and holds_answer(sentence)
+
+
+def test_a_choice_is_judged_by_the_option_the_gold_answer_names() -> None:
+    """HotpotQA's gold names the option in full: the option chosen is judged, not spelled."""
+    item = Item(id="q", question="Who was born first, Chester Bennington or Mikael Stanne?",
+                answers=["Bengt Mikael Stanne"])
+
+    def chose(direct: str) -> bool:
+        return holds_answer(Outcome(item=item, text=direct, refused=False, cited=[1],
+                                    cited_with_gold=1, gold_retrieved=True, sentences=1,
+                                    supported=1, ttft=0.1, total=0.1, direct=direct,
+                                    kind="options"))
+
+    assert chose("Mikael Stanne") and not chose("Chester Bennington")
+
+
+@pytest.mark.parametrize(("question", "subjects"), [
+    ('In what year did the playwright who wrote "The City Heiress" die?', ["The City Heiress"]),
+    ("Where is the English punk rock band which Howard Devoto is the original singer of formed",
+     ["Howard Devoto"]),
+    ("In what year was the aviator in whose honour the Quai d'Auteuil was renamed born?",
+     ["Quai d'Auteuil"]),
+    # overlapping: "the nickname of the player who" holds "the player who"
+    ("What was the nickname of the player who played his final season for the 2016 Miami "
+     "Dolphins before dying in an accident?", ["2016 Miami Dolphins"]),
+    ("What is the name of the king who ruled Normandy in 1066?", ["Normandy"]),
+    # no bridge: the description is what is asked, a name, or asks before it names
+    ("Who is the British explorer who partnered with Mike Stroud?", []),
+    ("Which activist was known for the American Indian Movement which addresses racism?", []),
+    ("Moonlight starred the actor who played whom on the remake of Hawaii Five-0?", []),
+    ("Where was the director of film Night Train born?", []),
+])
+def test_a_description_names_the_subject_its_chain_starts_from(
+        question: str, subjects: list[str]) -> None:
+    assert described_subjects(question) == subjects
+
+
+@pytest.mark.model
+def test_a_description_is_followed_to_the_name_with_a_passage_of_its_own(
+        films_index: Index, small_local_generator: Generator) -> None:
+    """The play's passage names its writer, who has a passage of her own: that passage says
+    when she died. Its sentences come first, then the play's that names her."""
+    answer = ask(films_index, small_local_generator,
+                 'In what year did the playwright who wrote "The Copper Gate" die?',
+                 AnswerOptions(k=2))
+    assert not answer.refused, answer.withheld
+    assert any(q.startswith("Mara Lind") for q in answer.hops), answer.hops
+    assert {"Mara Lind", "The Copper Gate"} <= _cited_titles(answer)
+    assert "1689" in answer.sentences[0].text and "Copper Gate" in answer.sentences[-1].text
+    assert answer.direct == "1689", (answer.direct, answer.sentences)
+
+
+@pytest.mark.model
+def test_a_retrieved_article_of_a_name_the_evidence_holds_is_read_first(
+        films_index: Index, small_local_generator: Generator) -> None:
+    """The song's sentence names its album, whose own passage (retrieved with the question,
+    no hop needed) says when it was released."""
+    answer = ask(films_index, small_local_generator,
+                 '"Glass Tide" is a Nora Vale song from the album released on what date?',
+                 AnswerOptions(k=4))
+    assert not answer.refused, answer.withheld
+    assert answer.hops == ["Lanterns"]
+    assert {"Lanterns (Nora Vale album)", "Glass Tide"} <= _cited_titles(answer)
+    assert "2012" in answer.direct, (answer.direct, answer.sentences)

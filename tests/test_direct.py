@@ -13,6 +13,7 @@ from qa.answer.direct import (
     options_of,
     question_kind,
     span_grammar,
+    untimely,
 )
 
 EVIDENCE = ["Baby Driver is a 2017 film directed by Edgar Wright.",
@@ -113,6 +114,15 @@ def test_grounding() -> None:
     assert grounding_problem("perhaps", "yesno", EVIDENCE, []) != ""
 
 
+def test_a_number_is_grounded_as_the_whole_word() -> None:
+    """SQuAD 2.0: "1920s" was withheld for its "1920", "DTIME(n2" for the "2" of "n2"."""
+    decade = ["Since the 1920s, motion pictures have been major industries."]
+    assert grounding_problem("1920s", "short", decade, []) == ""
+    assert "1930s" in grounding_problem("1930s", "short", decade, [])
+    classes = ["Although DTIME(n) is contained in DTIME(n2), it would be interesting."]
+    assert grounding_problem("DTIME(n2", "short", classes, []) == ""
+
+
 def test_the_no_model_answer_takes_the_kind_asked_for() -> None:
     assert heuristic_answer("When was Baby Driver released?", "short", EVIDENCE, []) == "2017"
     assert heuristic_answer("Who directed Baby Driver?", "short", EVIDENCE, []) == \
@@ -135,3 +145,15 @@ def test_a_bare_number_must_be_asked_for_and_held_by_the_evidence(
 
     evidence = ["In 911 the Normans reached Normandy under Rollo, and held its 3 counties."]
     assert misplaced_number(short, question, evidence) is misplaced
+
+
+@pytest.mark.parametrize(("short", "question", "untimely_"), [
+    ("reputation", "... from the album scheduled to be released on what date?", True),
+    ("Big Machine", "How many albums did she release?", True),
+    ("November 10, 2017", "When was it released?", False),
+    ("three singles titles", "How many more titles did he win?", False),
+    ("Reputation", "Which album is the song from?", False),
+])
+def test_a_when_or_how_many_answer_must_hold_a_time_or_number(
+        short: str, question: str, untimely_: bool) -> None:
+    assert untimely(short, question) is untimely_

@@ -20,14 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from qa.answer.direct import Kind
 from qa.answer.evidence import (
     MAX_EVIDENCE,
-    ROLES,
     Retriever,
+    bare_title,
     is_about,
     names_a_relation,
+    titled_with,
     unseen,
 )
 from qa.answer.sentences import QUESTION_FILLER, rank_sentences
@@ -43,9 +45,9 @@ _COMPARATIVE = re.compile(
     r"most|less|least|fewer|same|both|before|after|sooner)\b", re.I)
 # the two things a yes/no comparison names: "Are [the movies] A and B [both] from ...?"
 _WORD = r"[A-Z0-9][\w’'.\-]*"
-_ENTITY = rf"{_WORD}(?:\s+(?:\([^)]*\)|of|the|de|la|le|von|van|and|by|in|on|a|{_WORD}))*"
-_PAIR = re.compile(rf"({_ENTITY}),?\s+and\s+(?:(?:the\s+)?director\s+of\s+(?:the\s+)?film\s+)?"
-                   rf"({_ENTITY})")
+ENTITY = rf"{_WORD}(?:\s+(?:\([^)]*\)|of|the|de|la|le|von|van|and|by|in|on|a|{_WORD}))*"
+_PAIR = re.compile(rf"({ENTITY}),?\s+and\s+(?:(?:the\s+)?director\s+of\s+(?:the\s+)?film\s+)?"
+                   rf"({ENTITY})")
 _KIND_WORDS = re.compile(r"^(?:both\s+)?(?:the\s+)?(?:(?:directors?|films?|movies?|stations?|"
                          r"churches?|bands?|magazines?|tennis players?|players?|songs?|albums?)"
                          r"\s+)+(?:of\s+(?:the\s+)?films?\s+)?", re.I)
@@ -98,11 +100,15 @@ def compared(question: str, kind: Kind, options: Sequence[str]) -> list[str]:
 
 
 def compare(question: str, entities: Sequence[str], passages: list[Passage],
-            more: Retriever | None, *, titled: bool = False) -> Comparison:
-    """One `Line` per entity (its best sentence for the question, then its relation's), or the
-    first entity no passage is about (`titled`: no passage titled with its name)."""
+            more: Retriever | None, *, titled: bool = False,
+            bridge: Bridge | None = None) -> Comparison:
+    """One `Line` per entity (its best sentence for the question, then its bridge's), or the
+    first entity no passage is about (`titled`: no passage titled with its name). `bridge`:
+    how the sentence names what the question turns on; by default the role's person when the
+    question names a relation ("the director of film A"), else no bridge."""
     about = _titled if titled else is_about
-    relation = names_a_relation(question)
+    if bridge is None:
+        bridge = "role" if names_a_relation(question) else None
     asked = terms(question) - QUESTION_FILLER
     lines: list[Line] = []
     for entity in entities:
@@ -118,46 +124,55 @@ def compare(question: str, entities: Sequence[str], passages: list[Passage],
         first = _best(focus, passages, mine) if mine else None
         if first is None:
             return Comparison(lines, passages, missing=entity)
+        if bridge == "role":
+            first = _anchored(question, first, asked | terms(entity), passages)
         evidence = [first]
-        if relation and more is not None:
-            names = _new_names(first[0], asked | terms(entity), question)
-            if names:
-                queries.append(" ".join([*names, *_missing(question, entity, first[0], others)]))
-                passages = _extend(passages, more(queries[-1]))
-                theirs = [n for n, p in enumerate(passages, 1)
-                          if n != first[1] and any(is_about(name, p) for name in names)]
-                evidence += _best_two(queries[-1], passages, theirs) if theirs else []
+        if bridge is not None and more is not None:
+            missing = _missing(question, entity, first[0], others)
+            found, passages = _bridged(bridge, question, first, asked | terms(entity), missing,
+                                       passages, more)
+            if found is not None:
+                queries.append(found[0])
+                evidence += _best_two(found[0], passages, found[1])
         lines.append(Line(entity, evidence, tuple(queries)))
     return Comparison(lines, passages)
 
 
-# "Where was the director of film X born?", "the place of birth of X's husband": X, whose own
-# passage names the person asked about
-_OF_SUBJECT = re.compile(rf"\bthe\s+(?i:(?:paternal\s+|maternal\s+)?(?:{ROLES})s?)\s+of\s+"
-                         rf"(?:the\s+)?(?i:(?:film|movie|song|album|book|novel|play|band|series|"
-                         rf"show)\s+)?({_ENTITY})")
-_POSSESSIVE_SUBJECT = re.compile(rf"({_ENTITY})(?:'s|’s)\s+"
-                                 rf"(?i:(?:paternal\s+|maternal\s+)?(?:{ROLES}))")
+# How an entity's sentence names what the question turns on: "role", the person after the
+# asked role's verb ("directed by Y"; passages about Y); "titled", the first name with a
+# passage of its own (titled with it), which is how encyclopaedic text links its articles.
+Bridge = Literal["role", "titled"]
+TITLED_TRIES = 3  # names retrieved for when no passage held yet is titled with one
 
 
-def relation_subject(question: str) -> str:
-    """The name a relation question turns on ("film X" in "the director of film X"), or ""."""
-    if not names_a_relation(question):
-        return ""
-    match = _OF_SUBJECT.search(question) or _POSSESSIVE_SUBJECT.search(question)
-    subject = match.group(1).strip() if match else ""
-    return subject if terms(subject) else ""
-
-
-def follow(question: str, subject: str, passages: list[Passage],
-           more: Retriever | None) -> Comparison | None:
-    """A relation question's chain: the passage titled with the subject's name, the person its
-    best sentence names, that person's passage; None unless the chain reaches the person (the
-    caller then answers as for any question)."""
-    found = compare(question, [subject], passages, more, titled=True)
-    if found.missing or len(found.lines[0].evidence) < 2:
-        return None
-    return found
+def _bridged(bridge: Bridge, question: str, first: tuple[str, int], known: frozenset[str],
+             missing: list[str], passages: list[Passage], more: Retriever
+             ) -> tuple[tuple[str, list[int]] | None, list[Passage]]:
+    """The bridge's query and its passages' numbers (None when the sentence names none), and
+    the passages with what its retrieval brought."""
+    if bridge == "role":
+        names = _new_names(first[0], known, question)
+        if not names:
+            return None, passages
+        query = " ".join([*names, *missing])
+        passages = _extend(passages, more(query))
+        theirs = [n for n, p in enumerate(passages, 1)
+                  if n != first[1] and any(is_about(name, p) for name in names)]
+        return ((query, theirs) if theirs else None), passages
+    own_title = bare_title(passages[first[1] - 1])
+    names = [n for n in _new_names(first[0], known, question, every=True)
+             if terms(n) != own_title]
+    # the names' passages held already, else each name retrieved for in turn
+    rounds = [names, *([name] for name in names[:TITLED_TRIES])]
+    for tried, candidates in enumerate(rounds):
+        if tried:
+            passages = _extend(passages, more(" ".join([*candidates, *missing])))
+        for candidate in candidates:
+            theirs = [n for n, p in enumerate(passages, 1)
+                      if n != first[1] and titled_with(candidate, p)]
+            if theirs:
+                return (" ".join([candidate, *missing]), theirs), passages
+    return None, passages
 
 
 def _titled(entity: str, passage: Passage) -> bool:
@@ -202,25 +217,56 @@ _ANCHORS = {
     "produc": r"produc\w*\s+by", "found": r"found\w*\s+by", "creat": r"creat\w*\s+by",
     "writ": r"writ\w*\s+by", "author": r"writ\w*\s+by", "star": r"starring",
     "actor": r"starring", "actress": r"starring",
-    "father": r"(?:son|daughter|child)\s+of", "mother": r"(?:son|daughter|child)\s+of",
+    # a mother is named after the father: "son of X and Y", "son of X, ..., by his wife Y"
+    "father": r"(?:son|daughter|child)\s+of",
+    "mother": r"(?:son|daughter|child)\s+of\s+[^.;]*?\s+(?:and|by)",
     "husband": r"married(?:\s+to)?|wife\s+of", "wife": r"married(?:\s+to)?|husband\s+of",
     "spouse": r"married(?:\s+to)?|(?:wife|husband)\s+of",
 }
 
 
-def _new_names(sentence: str, known: frozenset[str], question: str) -> list[str]:
+def _new_names(sentence: str, known: frozenset[str], question: str, *,
+               every: bool = False) -> list[str]:
     """Names the sentence holds that the question does not (the film's director): the one
-    after the asked role's verb when the sentence has it, else the first two."""
-    found = [m for m in _NAME_RUN.finditer(sentence)
-             if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= known]
-    for role, anchor in _ANCHORS.items():
-        if re.search(rf"\b{role}", question, re.I):
-            at = re.search(rf"\b(?:{anchor})\s+", sentence, re.I)
-            after = [m for m in found if at and m.start() >= at.end()]
-            if after:
-                return [after[0].group()]
-            break
-    return list(dict.fromkeys(m.group() for m in found))[:2]
+    after the asked role's verb when the sentence has it, else the first two (`every`: all,
+    in the sentence's order)."""
+    found = [m.group() for m in _names(sentence, known)]
+    if every:
+        return list(dict.fromkeys(found))
+    anchor = _anchor(question)
+    named = _after_anchor(sentence, known, anchor) if anchor else None
+    return [named] if named else list(dict.fromkeys(found))[:2]
+
+
+def _anchored(question: str, first: tuple[str, int], known: frozenset[str],
+              passages: Sequence[Passage]) -> tuple[str, int]:
+    """The sentence of `first`'s passage that names the asked role's person after its verb:
+    `first` itself when it does (or the question names no such role), else the passage's best
+    one that does. "Annick Dumont (born 1962 in Montreuil) is a French coach" is her best
+    sentence for "the place of birth of Annick Dumont's husband"; "She was married to Didier
+    Gailhaguet" is three sentences on."""
+    anchor = _anchor(question)
+    if anchor is None or _after_anchor(first[0], known, anchor):
+        return first
+    return next((pair for pair in _ranked(question, passages, [first[1]])
+                 if _after_anchor(pair[0], known, anchor)), first)
+
+
+def _anchor(question: str) -> str | None:
+    """The verb pattern of the first role the question names ("director": "directed by")."""
+    return next((anchor for role, anchor in _ANCHORS.items()
+                 if re.search(rf"\b{role}", question, re.I)), None)
+
+
+def _after_anchor(sentence: str, known: frozenset[str], anchor: str) -> str | None:
+    at = re.search(rf"\b(?:{anchor})\s+", sentence, re.I)
+    return next((m.group() for m in _names(sentence, known) if m.start() >= at.end()),
+                None) if at else None
+
+
+def _names(sentence: str, known: frozenset[str]) -> list[re.Match[str]]:
+    return [m for m in _NAME_RUN.finditer(sentence)
+            if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= known]
 
 
 def _missing(question: str, entity: str, sentence: str, others: frozenset[str]) -> list[str]:
@@ -233,55 +279,3 @@ def _missing(question: str, entity: str, sentence: str, others: frozenset[str]) 
 
 def _extend(passages: list[Passage], found: Sequence[Passage]) -> list[Passage]:
     return [*passages, *unseen(passages, found)]
-
-
-# ---- comparisons of time, decided from the years the lines hold ---------------------------------
-
-_EARLIER = re.compile(r"\b(?:first|earlier|earliest|older|oldest|before|longer|sooner)\b", re.I)
-_LATER = re.compile(r"\b(?:later|latest|last|younger|youngest|newer|newest|recent|recently|"
-                    r"after)\b", re.I)
-_YEAR = r"(?:1[0-9]|20)\d\d"
-_LIFE = re.compile(rf"\(([^()]*?\b{_YEAR}\b)[^()]*?[–—-]\s*([^()]*?\b{_YEAR}\b)[^()]*\)")
-_BORN = re.compile(rf"\bborn\b[^.;()]*?\b({_YEAR})\b", re.I)
-_DIED = re.compile(rf"\bdied\b[^.;()]*?\b({_YEAR})\b", re.I)
-_ANY_YEAR = re.compile(rf"\b({_YEAR})\b")
-
-
-def by_time(question: str, options: Sequence[str], found: Comparison) -> str:
-    """The option a comparison of time picks ("born first", "died later", "came out first",
-    "released more recently") read from each option's years, or "" when the question is no
-    such comparison or an option's year is missing or the years tie."""
-    earlier, later = bool(_EARLIER.search(question)), bool(_LATER.search(question))
-    if earlier == later or len(found.lines) != len(options) or len(options) != 2:
-        return ""
-    event = "died" if re.search(r"\b(?:died|death|dies)\b", question, re.I) else \
-        "born" if re.search(r"\b(?:born|birth)\b", question, re.I) else "any"
-    years = [_year(line, event) for line in found.lines]
-    if None in years or years[0] == years[1]:
-        return ""
-    pick = min if earlier else max
-    chosen = pick(range(2), key=lambda i: years[i] or 0)
-    return options[chosen]
-
-
-def _year(line: Line, event: str) -> int | None:
-    """The year of the line's person or thing: of the related person's sentences when there
-    are any (the director's), else of the entity's own."""
-    for sentence, _ in line.evidence[1:] or line.evidence[:1]:
-        if (year := _year_in(sentence, event)) is not None:
-            return year
-    return None
-
-
-def _year_in(sentence: str, event: str) -> int | None:
-    if event == "any":
-        match = _ANY_YEAR.search(sentence)
-        return int(match.group(1)) if match else None
-    life = _LIFE.search(sentence)
-    if life:
-        part = life.group(1) if event == "born" else life.group(2)
-        year = _ANY_YEAR.search(part)
-        if year:
-            return int(year.group(1))
-    match = (_BORN if event == "born" else _DIED).search(sentence)
-    return int(match.group(1)) if match else None

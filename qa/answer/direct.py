@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
-from qa.answer.sentences import question_type
+from qa.answer.sentences import has_cue, question_type
 from qa.cite import terms, vocabulary
 from qa.records import Answer, Sentence
 from qa.refusal import NOT_IN_DOCUMENTS
@@ -199,7 +199,8 @@ class Grounding:
     reason: str = ""
 
 
-_NUM_OR_NAME = re.compile(r"\d[\d,.]*|(?<![.!?]\s)(?<!^)\b[A-Z][\w’'\-]+")
+# a number is its whole word ("1920s", not 1920; the "2" of "n2" is none)
+_NUM_OR_NAME = re.compile(r"(?<!\w)\d[\d,.]*\w*|(?<![.!?]\s)(?<!^)\b[A-Z][\w’'\-]+")
 
 
 def grounding_problem(short: str, kind: Kind, evidence: Sequence[str],
@@ -271,6 +272,10 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
         short = heuristic_answer(answer.question, kind, evidence, options)
     if kind == "short" and misplaced_number(short, answer.question, evidence):
         short = ""  # e.g. "37" from the title "Computational complexity theory (37)"
+    if kind == "short" and short and not chosen and untimely(short, answer.question):
+        # "reputation" to "... the album scheduled to be released on what date?": the date
+        # the evidence holds nearest the question's words instead, if any
+        short = heuristic_answer(answer.question, kind, evidence, options)
     if not short and kind == "short":
         # Nothing of the asked kind to point at: the checked evidence sentence is the answer.
         answer.kind = "open"
@@ -285,6 +290,12 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
         return answer
     answer.direct = short.lower() if kind == "yesno" else short
     return answer
+
+
+def untimely(short: str, question: str) -> bool:
+    """A short answer to "when" or "how many" that holds no time or number."""
+    asked = question_type(question)
+    return asked in ("when", "number") and not has_cue(short, asked)
 
 
 _BARE_NUMBER = re.compile(r"^\(?\d[\d,.]*\)?$")

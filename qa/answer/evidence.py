@@ -26,6 +26,10 @@ BRIDGED_EXTRA = 2
 CLOSE = 0.3  # a further sentence is evidence when weighed at least this share of the pick
 UNCOVERED = 0.34  # share of the question's terms the first evidence lacks that calls a hop
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+(?:of|de|von|van|the|and)?\s*[A-Z][\w’'\-]*)*")
+# capitalised, but no entity to retrieve for: "born 15 March 1952" is no bridge to "March"
+_CALENDAR = re.compile(r"(?:January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|"
+                       r"Saturday|Sunday)")
 
 
 def select(kind: Kind, pick: Pick, options: Sequence[str],
@@ -120,7 +124,8 @@ def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
         return None
     asked = terms(question)
     names = [m.group() for s, _ in evidence for m in _NAME_RUN.finditer(s)
-             if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= asked]
+             if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= asked
+             and not _CALENDAR.fullmatch(m.group())]
     names = list(dict.fromkeys(names))[:3]
     if not names:
         return None
@@ -129,11 +134,50 @@ def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
     return Hop(" ".join([*names, *dict.fromkeys(missing_words)]), tuple(names))
 
 
+def linked(question: str, evidence: Sequence[tuple[str, int]], passages: Sequence[Passage]
+           ) -> tuple[Hop, list[int]] | None:
+    """A retrieved passage that is the article of a name the evidence holds and the question
+    does not ("... for her sixth studio album, "Reputation"" and the passage "Reputation
+    (Taylor Swift album)"), with its numbers: the bridge came with the question, no hop is
+    needed to read it."""
+    seen = {bare_title(passages[n - 1]) for _, n in evidence}
+    asked = terms(question)
+    for sentence, _ in evidence:
+        for m in _NAME_RUN.finditer(sentence):
+            name = m.group()
+            if m.start() == 0 or terms(name) <= asked or _CALENDAR.fullmatch(name):
+                continue
+            numbers = [n for n, p in enumerate(passages, 1)
+                       if bare_title(p) not in seen and titled_with(name, p)]
+            if numbers:
+                return Hop(name, (name,)), numbers
+    return None
+
+
 def reached(hop: Hop, passage: Passage) -> bool:
     """Whether `passage` is about one of the hop's entities: only then may what it says rescue
     an answer the first hop doubted. A SQuAD 2.0 question made unanswerable by a changed detail
     would otherwise get a second chance from any passage of the same article."""
     return any(is_about(e, passage) for e in hop.entities)
+
+
+def titled(hop: Hop, passage: Passage, first: Sequence[Passage]) -> bool:
+    """Whether `passage` is the article of one of the hop's entities: titled with it, and not
+    under the title of a passage of the first evidence. In encyclopaedic text that is where
+    the fact about the bridge is ("Buzzcocks" for the band Howard Devoto's passage names); a
+    news corpus's titles are headlines, which it leaves alone."""
+    seen = {bare_title(p) for p in first}
+    return bare_title(passage) not in seen and any(titled_with(e, passage) for e in hop.entities)
+
+
+def titled_with(name: str, passage: Passage) -> bool:
+    """Whether the passage's title, its parenthesis aside, is `name`."""
+    return bool(terms(name)) and bare_title(passage) == terms(name)
+
+
+def bare_title(passage: Passage) -> frozenset[str]:
+    """The terms of the passage's title without its parenthesis ("Magazine (band)")."""
+    return terms(re.sub(r"\s*\([^)]*\)", "", passage.doc.title))
 
 
 def is_about(entity: str, passage: Passage) -> bool:

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from qa.answer.ask import AnswerOptions, ask
+from qa.answer.direct import options_of
 from qa.errors import QAError
-from qa.eval.metrics import contains_answer, exact_match, percentile, token_f1
+from qa.eval.metrics import contains_answer, exact_match, normalize_answer, percentile, token_f1
 from qa.generators.base import Generator
 from qa.retrieve import Filters
 from qa.settings import Settings
@@ -205,7 +206,19 @@ def holds_answer(o: Outcome) -> bool:
     no), the whole text otherwise (the direct answer and its evidence sentences)."""
     if o.refused:
         return False
+    if o.kind == "options" and (meant := meant_option(o.item.question, o.item.answers)):
+        return normalize_answer(o.direct) == normalize_answer(meant)
     return contains_answer(o.direct if o.kind in CHOICE_KINDS else o.text, o.item.answers)
+
+
+def meant_option(question: str, answers: list[str]) -> str:
+    """The option of "A or B?" that the gold answer names, "" when it names neither more than
+    the other. HotpotQA's gold is often the full name ("Bengt Mikael Stanne" for "Chester
+    Bennington or Mikael Stanne?"), which the option the answer chose does not contain."""
+    scored = sorted(((token_f1(o, answers), o) for o in options_of(question)), reverse=True)
+    if len(scored) < 2 or scored[0][0] == scored[1][0]:
+        return ""
+    return scored[0][1]
 
 
 def outcome_record(o: Outcome) -> dict[str, Any]:
