@@ -236,6 +236,9 @@ def test_a_hop_after_a_confident_pick_adds_no_evidence_unless_the_question_names
     ("Where did Carl Von Fersen's wife die?", True),
     ("What is the date of birth of George Ernest's father?", True),
     ("Who is the spouse of the director of film Up, Down, Fragile?", True),  # the director
+    ("Do director of film A and director of film B have the same nationality?", True),
+    ("Do both directors of films A and B share the same nationality?", True),
+    ("Who is the director of film Up?", False),
     ("Who is Philip Of Sicily's father?", False),  # the father is the answer
     ("Who was the father of Genghis Khan?", False),
     ("When did Wang Yi and Blinken talk?", False),

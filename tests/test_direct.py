@@ -151,6 +151,7 @@ def test_a_bare_number_must_be_asked_for_and_held_by_the_evidence(
     ("reputation", "... from the album scheduled to be released on what date?", True),
     ("Big Machine", "How many albums did she release?", True),
     ("November 10, 2017", "When was it released?", False),
+    ("953", "When did his father die?", False),
     ("three singles titles", "How many more titles did he win?", False),
     ("Reputation", "Which album is the song from?", False),
 ])

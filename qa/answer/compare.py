@@ -6,13 +6,13 @@ the answer, so the reading check's P(none) says "none" for nearly all of them (2
 P ~ 0.7-0.8; of the 44 option questions answered, the direct answer was right for 18). A
 comparison is answered when each thing compared has a passage: its best sentence (and, when the
 question turns on a relation, "the director of film A", the best sentences of the related
-person's passage, reached by a hop) is its evidence; the years in the lines decide a comparison
-of time, else the direct answer (qa/answer/direct.py) chooses an option or yes/no from those
-sentences alone. A thing compared that no passage is about is the refusal.
+person's passage, reached by a hop) is its evidence; the lines' years or places decide where
+they can (qa/answer/decide.py), else the direct answer (qa/answer/direct.py) chooses an option
+or yes/no from those sentences alone. A thing compared that no passage is about is the refusal.
 
-A relation question ("Where was the director of film X born?") follows the same line for X
-alone: the passage titled X, the person its sentence names after the role's verb ("directed
-by Y"), Y's passage. Where the chain breaks, the question is answered as any other.
+A chain (qa/answer/chain.py: "Where was the director of film X born?", "the playwright who
+wrote X") is the same line for X alone, its bridge found by the role's verb or by the title of
+a passage of its own.
 """
 
 from __future__ import annotations

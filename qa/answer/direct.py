@@ -293,9 +293,11 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
 
 
 def untimely(short: str, question: str) -> bool:
-    """A short answer to "when" or "how many" that holds no time or number."""
+    """A short answer to "when" or "how many" that holds no time or number (any digit counts:
+    "953" is a year the time cue's 1500-2099 misses)."""
     asked = question_type(question)
-    return asked in ("when", "number") and not has_cue(short, asked)
+    return asked in ("when", "number") and not has_cue(short, asked) \
+        and not any(ch.isdigit() for ch in short)
 
 
 _BARE_NUMBER = re.compile(r"^\(?\d[\d,.]*\)?$")

@@ -74,8 +74,12 @@ ROLES = (r"director|father|mother|wife|husband|spouse|son|daughter|composer|prod
           r"founder|creator|performer|presenter|grandfather|grandmother|brother|sister|owner|"
           r"publisher|writer|singer|coach|captain|manager|designer|architect|inventor|"
           r"developer|successor|predecessor|star|actor|actress")
+# ("Do director of film A and director of film B ...?", "both directors of films A and B": no
+# article, the work named)
 _RELATION = re.compile(r"(?:\b(?:the|whose|his|her|its|their)\s+(?:\w+\s+){0,2}?|'s\s+"
-                       rf"(?:\w+\s+)?)(?:paternal\s+|maternal\s+)?(?:{ROLES})s?\b", re.I)
+                       rf"(?:\w+\s+)?)(?:paternal\s+|maternal\s+)?(?:{ROLES})s?\b|"
+                       rf"\b(?:{ROLES})s?\s+of\s+(?:the\s+)?(?:films?|movies?|songs?|albums?)\b",
+                       re.I)
 # ... unless that person is the answer: "Who was the father of X?", "Who is X's father?" (but
 # "Who is the spouse of the director of film X?" still turns on the director)
 _ASKED_ROLE = re.compile(rf"^(?:who|what|which)\s+(?:is|was|are|were)\s+(?:the\s+)?"
