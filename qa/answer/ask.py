@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from qa import cite
 from qa.answer import direct
-from qa.answer.chain import described_subjects, follow, follow_description, relation_subject
+from qa.answer.chain import chain_of
 from qa.answer.compare import Comparison, compare, compared
 from qa.answer.decide import by_time, same_place
 from qa.answer.direct import options_of, question_kind
@@ -193,7 +193,7 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
                                      passages, more, strict=options.strict, on_text=on_text)
         return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir,
                              chosen=chosen)
-    chain = _chain(question, passages, more) if kind == "short" and style == "pick" else None
+    chain = chain_of(question, passages, more) if kind == "short" and style == "pick" else None
     if chain is not None:
         return direct.finish(_chained(embedder, generator.name, question, chain,
                                       strict=options.strict, on_text=on_text),
@@ -282,15 +282,6 @@ def _comparison(embedder: Embedder | None, backend: str, question: str, entities
     answer = _lined(embedder, backend, question, found, found.evidence, strict=strict,
                     on_text=on_text)
     return answer, by_time(question, choices, found) if choices else same_place(question, found)
-
-
-def _chain(question: str, passages: list[Passage], more: Retriever | None) -> Comparison | None:
-    """The chain a question names through a relation or a description (qa/answer/chain.py),
-    or None."""
-    if subject := relation_subject(question):
-        return follow(question, subject, passages, more)
-    subjects = described_subjects(question)
-    return follow_description(question, subjects, passages, more) if subjects else None
 
 
 def _chained(embedder: Embedder | None, backend: str, question: str, chain: Comparison, *,

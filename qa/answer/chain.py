@@ -46,6 +46,15 @@ _NAME = re.compile(rf"(?:\d+\s+)?{_WORD}(?:\s+(?:(?:of|the|de|du|la|le|von|van|f
 SUBJECTS = 2  # names of a description tried as its subject
 
 
+def chain_of(question: str, passages: list[Passage],
+             more: Retriever | None) -> Comparison | None:
+    """The chain a question names through a relation or a description, or None."""
+    if subject := relation_subject(question):
+        return follow(question, subject, passages, more)
+    subjects = described_subjects(question)
+    return follow_description(question, subjects, passages, more) if subjects else None
+
+
 def relation_subject(question: str) -> str:
     """The name a relation question turns on ("film X" in "the director of film X"), or ""."""
     if not names_a_relation(question):
