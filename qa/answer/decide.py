@@ -103,8 +103,8 @@ def _places(line: Line) -> set[str]:
             for w in _CAPITAL.findall(m.group(1).replace("/", " ").replace("-", " "))}
     if said - named:
         return said - named
-    return {_CAPITAL.findall(m.group(1))[-1] for s in sentences for m in _PLACE.finditer(s)
-            if _CAPITAL.findall(m.group(1))} - named
+    return {found[-1] for s in sentences for m in _PLACE.finditer(s)
+            if (found := _CAPITAL.findall(m.group(1)))} - named
 
 
 def _same(a: str, b: str) -> bool:

@@ -11,7 +11,7 @@ words the evidence does not hold yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from qa.answer.direct import Kind
@@ -127,10 +127,7 @@ def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
     if len(uncovered) / len(wanted) < UNCOVERED and not names_a_relation(question):
         return None
     asked = terms(question)
-    names = [m.group() for s, _ in evidence for m in _NAME_RUN.finditer(s)
-             if m.start() > 0 and terms(m.group()) and not terms(m.group()) <= asked
-             and not _CALENDAR.fullmatch(m.group())]
-    names = list(dict.fromkeys(names))[:3]
+    names = list(dict.fromkeys(n for s, _ in evidence for n in _new_names(s, asked)))[:3]
     if not names:
         return None
     missing_words = [w for w in _question_words(question) if w.lower() in
@@ -144,18 +141,24 @@ def linked(question: str, evidence: Sequence[tuple[str, int]], passages: Sequenc
     does not ("... for her sixth studio album, "Reputation"" and the passage "Reputation
     (Taylor Swift album)"), with its numbers: the bridge came with the question, no hop is
     needed to read it."""
-    seen = {bare_title(passages[n - 1]) for _, n in evidence}
+    first = [passages[n - 1] for _, n in evidence]
     asked = terms(question)
     for sentence, _ in evidence:
-        for m in _NAME_RUN.finditer(sentence):
-            name = m.group()
-            if m.start() == 0 or terms(name) <= asked or _CALENDAR.fullmatch(name):
-                continue
-            numbers = [n for n, p in enumerate(passages, 1)
-                       if bare_title(p) not in seen and titled_with(name, p)]
+        for name in _new_names(sentence, asked):
+            hop = Hop(name, (name,))
+            numbers = [n for n, p in enumerate(passages, 1) if titled(hop, p, first)]
             if numbers:
-                return Hop(name, (name,)), numbers
+                return hop, numbers
     return None
+
+
+def _new_names(sentence: str, asked: frozenset[str]) -> Iterator[str]:
+    """The names a sentence holds that the question does not, past its first word, in order
+    (a month is no name: "born 15 March 1952")."""
+    for m in _NAME_RUN.finditer(sentence):
+        name = m.group()
+        if m.start() > 0 and not terms(name) <= asked and not _CALENDAR.fullmatch(name):
+            yield name
 
 
 def reached(hop: Hop, passage: Passage) -> bool:
