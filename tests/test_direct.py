@@ -43,6 +43,33 @@ def test_options_are_read_from_both_forms() -> None:
     assert options_of("Who died on Nov 29?") == []
 
 
+@pytest.mark.parametrize("question,options", [
+    # no comma before the first option: the names either side of "or"
+    ("Who was born first David Draiman or Terry Kath?", ["David Draiman", "Terry Kath"]),
+    ("Was Pennsylvania State University or University of California, San Francisco founded "
+     "first?", ["Pennsylvania State University", "University of California, San Francisco"]),
+    ("Which documentary Hacking Democracy or The Memory of Justice was produced first ?",
+     ["Hacking Democracy", "The Memory of Justice"]),
+    ("Did Franki Valli sing with Hellogoodbye or the Four Seasons?",
+     ["Hellogoodbye", "Four Seasons"]),
+    # a yes/no frame ending on a choice of words
+    ("Is the output of a functional problem typically characterized by a simple or complex "
+     "answer?", ["simple", "complex"]),
+    ("Are Philip Cortez and Julian Castro democratic or republican?",
+     ["democratic", "republican"]),
+    # "or" and "between" that offer no choice
+    ("What machine does not define BQP or QMA?", []),
+    ("What often affects or facilitates ease of analysis in computational problems?", []),
+    ("Do both Adventist World and Girls' Life have a headquarter or editor based in Maryland?",
+     []),
+    ("What Norman law was developed between 1000 and 1300?", []),
+    ("What are two complexity classes between L and P?", []),
+    ("Are Stealing Harvard and Between Day And Night from the same country?", []),
+])
+def test_options_where_the_question_runs_into_them(question: str, options: list[str]) -> None:
+    assert options_of(question) == options
+
+
 def _admits(grammar: str, reply: str) -> bool:
     """Whether the grammar's language holds `reply`, by walking its word-chain rules (the
     grammar is only alternatives of literals and `(sep " " next)?` continuations)."""

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.answer.direct import Kind
+from qa.answer.direct import COMPARATIVE, Kind
 from qa.answer.evidence import (
     MAX_EVIDENCE,
     Retriever,
@@ -36,13 +36,6 @@ from qa.answer.sentences import QUESTION_FILLER, rank_sentences
 from qa.records import Passage
 from qa.support import terms, vocabulary
 
-# A comparison says what it compares by: "born first", "older", "the same country". Without one
-# "between A and B" is no comparison ("What would not create a conflict between problem X and
-# problem C?", a SQuAD 2.0 question made unanswerable).
-_COMPARATIVE = re.compile(
-    r"\b(?:first|last|earlier|later|earliest|latest|older|younger|oldest|youngest|newer|"
-    r"longer|shorter|higher|lower|larger|bigger|smaller|greater|farther|further|closer|more|"
-    r"most|less|least|fewer|same|both|before|after|sooner)\b", re.I)
 # the two things a yes/no comparison names: "Are [the movies] A and B [both] from ...?"
 _WORD = r"[A-Z0-9][\w’'.\-]*"
 ENTITY = rf"{_WORD}(?:\s+(?:\([^)]*\)|of|the|de|la|le|von|van|and|by|in|on|a|{_WORD}))*"
@@ -84,7 +77,7 @@ class Comparison:
 
 def compared(question: str, kind: Kind, options: Sequence[str]) -> list[str]:
     """The two things a comparison question compares, else []."""
-    if not _COMPARATIVE.search(question):
+    if not COMPARATIVE.search(question):
         return []
     if kind == "options":
         return list(options)

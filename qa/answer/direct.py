@@ -39,8 +39,16 @@ _ABOUT = re.compile(r"\b(?:about|on|regarding)\s+(.+?)\s*\??\s*$", re.I)
 _AUX = re.compile(r"^\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|"
                   r"should|shall|may|might)\b", re.I)
 _OR_OPTIONS = re.compile(r"(?:^|[,:;]|\bbetween)\s*([^,:;]+?)\s+or\s+(.+?)\s*\??\s*$", re.I)
-_BETWEEN = re.compile(r"\bbetween\s+(.+?)\s+and\s+(.+?)(?:\s*,|\s+(?:who|which|what|whose|"
-                      r"where|when|is|was|has|had)\b|\s*\?)", re.I)
+# a capitalised "Between" past the first word is a title's ("Between Day And Night")
+_BETWEEN = re.compile(r"(?:^\s*between|(?-i:\bbetween))\s+(.+?)\s+and\s+(.+?)(?:\s*,|\s+"
+                      r"(?:who|which|what|whose|where|when|is|was|has|had)\b|\s*\?)", re.I)
+# A comparison says what it compares by: "born first", "older", "the same country". Without one
+# "between A and B" is no comparison ("What would not create a conflict between problem X and
+# problem C?", a SQuAD 2.0 question made unanswerable).
+COMPARATIVE = re.compile(
+    r"\b(?:first|last|earlier|later|earliest|latest|older|younger|oldest|youngest|newer|"
+    r"longer|shorter|higher|lower|larger|bigger|smaller|greater|farther|further|closer|more|"
+    r"most|less|least|fewer|same|both|before|after|sooner)\b", re.I)
 _WORD = re.compile(r"\S+")
 _EDGE = "\"'“”‘’()[]"
 _TRAIL = ",.;:!?"
@@ -59,17 +67,53 @@ def question_kind(question: str) -> Kind:
 
 
 def options_of(question: str) -> list[str]:
-    """The two options a comparison question names ("..., A or B?", "Between A and B, ..."),
-    else []."""
-    match = _BETWEEN.search(question) or _OR_OPTIONS.search(question)
+    """The two options a comparison question names ("..., A or B?", "Between A and B, ...",
+    "Was A or B founded first?", "Is it abstract or concrete?"), else []."""
+    match = _BETWEEN.search(question)
+    if match and not (match.start() == 0 or COMPARATIVE.search(question)):
+        # "What Norman law was developed between 1000 and 1300?" compares nothing
+        match = None
+    match = match or _OR_OPTIONS.search(question)
     if not match:
         return []
     left, right = (_strip_words(g) for g in match.groups())
+    if match.re is _OR_OPTIONS and match.start(1) == 0:
+        left, right = _framed_options(question, left, right)
     left = re.sub(r"^(?:the (?:film|movie|band|song|album|book|city|town|company) )", "", left,
                   flags=re.I) if len(left.split()) > 6 else left
     if not left or not right or len(left.split()) > 8 or len(right.split()) > 8:
         return []
     return [left, right]
+
+
+# A name: capitalised words or numbers, joined by the small words titles hold
+_NAMED = r"[A-Z0-9][\w’'.\-]*"
+_NAME_RUN = (rf"{_NAMED}(?:\s+(?:of|the|de|la|le|von|van|and|og|&|for|in|on|a|{_NAMED}))*"
+             rf"(?:,\s+{_NAMED}(?:\s+{_NAMED})*)?")
+_LAST_NAME_RUN = re.compile(rf"(?<!\S)({_NAME_RUN})$")
+_FIRST_NAME_RUN = re.compile(rf"^({_NAME_RUN})")
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+")  # "The Memory of Justice" keeps its "The"
+_TRAILING_SMALL = re.compile(r"(?:\s+(?:of|the|de|la|le|von|van|and|og|&|for|in|on|a))+$")
+
+
+def _framed_options(question: str, left: str, right: str) -> tuple[str, str]:
+    """The options of "A or B" with no comma before A, where A is the end of the question's own
+    words ("Who was born first David Draiman", "Is the output ... a simple") and B runs on into
+    them ("Peter Emanuel Falck born first"): the names either side of "or", or for a yes/no
+    frame ending on the choice the single words ("abstract or concrete"). A wh-question's "or"
+    is a choice only between names and when it compares ("What does not hide constant factors
+    or smaller terms?" is no choice), else ("", "")."""
+    body = left.split(None, 1)[1] if len(left.split()) > 1 else ""  # past "Who", "Was"
+    first = _FIRST_NAME_RUN.match(_ARTICLE.sub("", right))
+    last = _LAST_NAME_RUN.search(body)
+    if last and first and (_AUX.match(question) or COMPARATIVE.search(question)):
+        return _TRAILING_SMALL.sub("", last.group(1)), _TRAILING_SMALL.sub("", first.group(1))
+    words = _ARTICLE.sub("", right).split()
+    # the choice ends the question ("... a simple or complex answer?"); "Do both have a
+    # headquarter or editor based in Maryland?" asks yes or no
+    if not _AUX.match(question) or not body or not 0 < len(words) <= 2:
+        return "", ""
+    return _strip_words(body.split()[-1]), _strip_words(words[0])
 
 
 def _strip_words(text: str) -> str:
