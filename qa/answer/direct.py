@@ -88,12 +88,13 @@ def options_of(question: str) -> list[str]:
 
 # A name: capitalised words or numbers, joined by the small words titles hold
 _NAMED = r"[A-Z0-9][\w’'.\-]*"
-_NAME_RUN = (rf"{_NAMED}(?:\s+(?:of|the|de|la|le|von|van|and|og|&|for|in|on|a|{_NAMED}))*"
+_SMALL = r"of|the|de|la|le|von|van|and|og|&|for|in|on|a"
+_NAME_RUN = (rf"{_NAMED}(?:\s+(?:{_SMALL}|{_NAMED}))*"
              rf"(?:,\s+{_NAMED}(?:\s+{_NAMED})*)?")
 _LAST_NAME_RUN = re.compile(rf"(?<!\S)({_NAME_RUN})$")
 _FIRST_NAME_RUN = re.compile(rf"^({_NAME_RUN})")
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+")  # "The Memory of Justice" keeps its "The"
-_TRAILING_SMALL = re.compile(r"(?:\s+(?:of|the|de|la|le|von|van|and|og|&|for|in|on|a))+$")
+_TRAILING_SMALL = re.compile(rf"(?:\s+(?:{_SMALL}))+$")
 
 
 def _framed_options(question: str, left: str, right: str) -> tuple[str, str]:
