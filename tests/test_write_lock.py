@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -153,12 +154,34 @@ def test_repair_waits_for_the_writer(store: Path, qa_env: dict[str, str]) -> Non
         waiting = subprocess.Popen([str(QA), "doctor", "--repair", "--wait", "--json"],
                                    env=qa_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True, stdin=subprocess.DEVNULL)
-        time.sleep(2.0)
+        # The holder lets go only once the waiter has said it waits: a fixed sleep raced a
+        # slow start on a loaded machine (the lock was free before the waiter looked).
+        stderr = _stderr_until(waiting, f"waiting: the store {store} is being written by "
+                                        f"process {proc.pid}", timeout=120)
         assert waiting.poll() is None, "did not wait"
-    stdout, stderr = waiting.communicate(timeout=120)
-    assert waiting.returncode == 0, stdout + stderr
-    assert f"waiting: the store {store} is being written by process {proc.pid}" in stderr
+    stdout, rest = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, stdout + stderr + rest
     assert '"keyword_current": true' in stdout
+
+
+def _stderr_until(proc: subprocess.Popen[str], text: str, *, timeout: float) -> str:
+    """proc's stderr up to and including the first line holding text (fails on exit or timeout)."""
+    assert proc.stderr is not None
+    seen: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in iter(proc.stderr.readline, ""):
+            seen.append(line)
+            if text in line:
+                found.set()
+                return
+        found.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert found.wait(timeout) and text in "".join(seen), "".join(seen)
+    return "".join(seen)
 
 
 def test_ingest_wait_runs_once_the_writer_is_done(store: Path, qa_env: dict[str, str],
