@@ -18,7 +18,7 @@ from qa.answer import direct
 from qa.answer.chain import chain_of
 from qa.answer.compare import Comparison, compare, compared
 from qa.answer.decide import by_time, same_place
-from qa.answer.direct import options_of, question_kind
+from qa.answer.direct import Kind, options_of, question_kind
 from qa.answer.evidence import (
     MAX_EVIDENCE,
     Hop,
@@ -33,7 +33,7 @@ from qa.answer.evidence import (
     unseen,
 )
 from qa.answer.packing import answer_messages
-from qa.answer.pick import pick_sentence, refusal_threshold
+from qa.answer.pick import Pick, pick_sentence, refusal_threshold
 from qa.answer.quotes import answer_from_quote, split_quote_first
 from qa.answer.sentences import has_cue, question_type, rank_sentences
 from qa.errors import IncompleteAnswer
@@ -201,71 +201,92 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
     pick = pick_sentence(generator, question, passages, prompts_dir=options.prompts_dir) \
         if options.verify or style == "pick" else None
     threshold = refusal_threshold(options.verify_threshold, generator)
-    hops: list[str] = []
     if style == "pick" and pick is not None:
-        evidence = select(kind, pick, choices, direct.about(question))
-        stated = pick.stated
-        hop, new = _second_hop(question, evidence, passages, choices, more)
-        if hop is not None and new:
-            hops.append(hop.query)
-            # the second pick reads only what the hop brought: the first hop's evidence stays
-            second = pick_sentence(generator, question, new, query=hop.query,
-                                   prompts_dir=options.prompts_dir)
-            # What the hop found joins the evidence when the question turns on a relation,
-            # or the first pick was doubted: on SQuAD 2.0 a hop after a first pick the model
-            # stood by appended a sentence of an unrelated passage to evidence that already
-            # held the answer (hop answers cited at 70.8%, the others at 95.8%).
-            # ... or it reached the article of what the first evidence names (a bridge)
-            bridge = second is not None and titled(
-                hop, new[second.passage - 1], [passages[n - 1] for _, n in evidence])
-            relation = names_a_relation(question) or bridge
-            needed = relation or stated < threshold
-            if second is not None and needed and reached(hop, new[second.passage - 1]):
-                found = [(s, n + len(passages)) for s, n in
-                         select_bridged(kind, second, choices, direct.about(question))]
-                # a relation's first evidence is the bridge ("directed by Y"); what is asked
-                # (where Y was born) is in the hop's, which the direct answer reads first
-                ordered = [*found, *evidence] if relation and kind == "short" \
-                    else [*evidence, *found]
-                evidence = list(dict.fromkeys(ordered))[:MAX_EVIDENCE]
-                stated = max(stated, second.stated)
-            passages = [*passages, *new]
-        elif kind == "short" and stated >= threshold:
-            evidence, query = _linked(generator, question, evidence, passages, threshold,
-                                      options.prompts_dir)
-            hops += [query] if query else []
-        if options.verify and stated < threshold:
-            answer = _doubted(question, passages, generator.name, stated, threshold)
-        else:
-            answer = _picked_answer(embedder, generator.name, question, passages, evidence,
-                                    stated, strict=options.strict, on_text=on_text)
+        answer = _picked(generator, embedder, question, kind, choices, pick, passages, threshold,
+                         options, more=more, on_text=on_text)
     elif pick is not None and options.verify and pick.stated < threshold:
         answer = _doubted(question, passages, generator.name, pick.stated, threshold)
     else:
-        # The writer (or the extractive quoter) reads the second hop's passages too.
-        first = [(pick.sentence, pick.passage)] if pick is not None else \
-            [(c.text, c.number) for c in rank_sentences(question, passages)[:1]]
-        hop, new = _second_hop(question, first, passages, choices, more)
-        if hop is not None and new:
-            hops.append(hop.query)
-            passages = [*passages, *new]
-        messages, packed = answer_messages(question, passages,
-                                           context_window=generator.context_window,
-                                           answer_tokens=options.answer_tokens,
-                                           prompts_dir=options.prompts_dir)
-        request = GenerationRequest(task="answer", messages=messages,
-                                    question=focus or question, passages=packed,
-                                    max_tokens=options.answer_tokens,
-                                    temperature=options.temperature,
-                                    # small models go on to invent the next few-shot turn
-                                    stop=["\nQuestion:", "\nPassages:", "\nExample"])
-        answer = generate_checked(embedder, generator, request, strict=options.strict,
-                                  on_text=on_text, judge=options.verify)
-        answer.question = question
+        answer = _written(generator, embedder, question, choices, pick, passages, options,
+                          more=more, focus=focus, on_text=on_text)
     if pick is not None and answer.verification is None:
         answer.verification = pick.stated
-    answer.hops = hops
     return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir)
+
+
+def _picked(generator: Generator, embedder: Embedder | None, question: str, kind: Kind,
+            choices: list[str], pick: Pick, passages: list[Passage], threshold: float,
+            options: AnswerOptions, *, more: Retriever | None, on_text: OnText | None) -> Answer:
+    """The embedded models' path: the pick and the sentences weighed close to it, a second hop
+    (or a linked article) when the evidence names what the question turns on, then the reading
+    check's refusal or the checked evidence."""
+    evidence = select(kind, pick, choices, direct.about(question))
+    stated = pick.stated
+    hops: list[str] = []
+    hop, new = _second_hop(question, evidence, passages, choices, more)
+    if hop is not None and new:
+        hops.append(hop.query)
+        # the second pick reads only what the hop brought: the first hop's evidence stays
+        second = pick_sentence(generator, question, new, query=hop.query,
+                               prompts_dir=options.prompts_dir)
+        # What the hop found joins the evidence when the question turns on a relation,
+        # or the first pick was doubted: on SQuAD 2.0 a hop after a first pick the model
+        # stood by appended a sentence of an unrelated passage to evidence that already
+        # held the answer (hop answers cited at 70.8%, the others at 95.8%).
+        # ... or it reached the article of what the first evidence names (a bridge)
+        bridge = second is not None and titled(
+            hop, new[second.passage - 1], [passages[n - 1] for _, n in evidence])
+        relation = names_a_relation(question) or bridge
+        needed = relation or stated < threshold
+        if second is not None and needed and reached(hop, new[second.passage - 1]):
+            found = [(s, n + len(passages)) for s, n in
+                     select_bridged(kind, second, choices, direct.about(question))]
+            # a relation's first evidence is the bridge ("directed by Y"); what is asked
+            # (where Y was born) is in the hop's, which the direct answer reads first
+            ordered = [*found, *evidence] if relation and kind == "short" \
+                else [*evidence, *found]
+            evidence = list(dict.fromkeys(ordered))[:MAX_EVIDENCE]
+            stated = max(stated, second.stated)
+        passages = [*passages, *new]
+    elif kind == "short" and stated >= threshold:
+        evidence, query = _linked(generator, question, evidence, passages, threshold,
+                                  options.prompts_dir)
+        hops += [query] if query else []
+    if options.verify and stated < threshold:
+        answer = _doubted(question, passages, generator.name, stated, threshold)
+    else:
+        answer = _picked_answer(embedder, generator.name, question, passages, evidence,
+                                stated, strict=options.strict, on_text=on_text)
+    answer.hops = hops
+    return answer
+
+
+def _written(generator: Generator, embedder: Embedder | None, question: str,
+             choices: list[str], pick: Pick | None, passages: list[Passage],
+             options: AnswerOptions, *, more: Retriever | None, focus: str | None,
+             on_text: OnText | None) -> Answer:
+    """A written answer (or the extractive quoter's), from the passages and a second hop's,
+    streamed and checked; `focus` is what the quoter looks for."""
+    first = [(pick.sentence, pick.passage)] if pick is not None else \
+        [(c.text, c.number) for c in rank_sentences(question, passages)[:1]]
+    hop, new = _second_hop(question, first, passages, choices, more)
+    hops = [hop.query] if hop is not None and new else []
+    passages = [*passages, *new]
+    messages, packed = answer_messages(question, passages,
+                                       context_window=generator.context_window,
+                                       answer_tokens=options.answer_tokens,
+                                       prompts_dir=options.prompts_dir)
+    request = GenerationRequest(task="answer", messages=messages,
+                                question=focus or question, passages=packed,
+                                max_tokens=options.answer_tokens,
+                                temperature=options.temperature,
+                                # small models go on to invent the next few-shot turn
+                                stop=["\nQuestion:", "\nPassages:", "\nExample"])
+    answer = generate_checked(embedder, generator, request, strict=options.strict,
+                              on_text=on_text, judge=options.verify)
+    answer.question = question
+    answer.hops = hops
+    return answer
 
 
 def _comparison(embedder: Embedder | None, backend: str, question: str, entities: list[str],
