@@ -10,6 +10,7 @@ import pytest
 from qa.answer.direct import (
     grounding_problem,
     heuristic_answer,
+    only_named,
     options_of,
     question_kind,
     span_grammar,
@@ -139,6 +140,17 @@ def test_grounding() -> None:
                                                          options)
     assert grounding_problem("Yes", "yesno", EVIDENCE, []) == ""
     assert grounding_problem("perhaps", "yesno", EVIDENCE, []) != ""
+
+
+def test_the_one_option_the_evidence_names_is_the_answer() -> None:
+    """SQuAD 2.0: "... characterized by a simple or complex answer?" and the evidence says "more
+    complex"; the 1.5B chose "simple"."""
+    evidence = ["Computational complexity theory: the output is more complex than that of a "
+                "decision problem"]
+    assert only_named(["simple", "complex"], evidence) == "complex"
+    # both named (a comparison's lines) or neither: the evidence does not decide
+    assert only_named(["Ansel Elgort", "Kevin Spacey"], EVIDENCE) == ""
+    assert only_named(["Jane Austen", "Penelope Lively"], EVIDENCE) == ""
 
 
 def test_a_number_is_grounded_as_the_whole_word() -> None:

@@ -308,6 +308,8 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
     titled = titled_quotes(answer)
     if chosen:
         short = chosen
+    elif kind == "options" and (named := only_named(options, titled)):
+        short = named
     elif isinstance(generator, SpanAnswerer):
         choices = list(options) if kind == "options" else ["yes", "no"] if kind == "yesno" else []
         short = generator.constrained_reply(
@@ -335,6 +337,17 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
         return answer
     answer.direct = short.lower() if kind == "yesno" else short
     return answer
+
+
+def only_named(options: Sequence[str], evidence: Sequence[str]) -> str:
+    """The one option the evidence (with its titles) names when it names no other, else "".
+    What a sentence says of one option alone answers "A or B": asked "Is the output ...
+    characterized by a simple or complex answer?", the 1.5B chose "simple" from "the output is
+    more complex than that of a decision problem". A comparison's lines name both options, so
+    this leaves them to the years or the model."""
+    held = vocabulary(" ".join(evidence))
+    named = [o for o in options if terms(o) and terms(o) <= held]
+    return named[0] if len(named) == 1 else ""
 
 
 def untimely(short: str, question: str) -> bool:
