@@ -58,6 +58,12 @@ def test_options_are_read_from_both_forms() -> None:
      "answer?", ["simple", "complex"]),
     ("Are Philip Cortez and Julian Castro democratic or republican?",
      ["democratic", "republican"]),
+    # options set off by commas, the question going on after them; a title's comma stays
+    ("Which director, Chris O'Dea or Lucky McKee,  is a Master of Fine Arts graduate of the "
+     "UCLA School of Theater, Film and Television?", ["Chris O'Dea", "Lucky McKee"]),
+    ("Which band, A Silent Film or The Frames, has more members?", ["A Silent Film", "The Frames"]),
+    ("Which film has the director who died later, The More The Merrier or Sleep, My Love?",
+     ["The More The Merrier", "Sleep, My Love"]),
     # "or" and "between" that offer no choice
     ("What machine does not define BQP or QMA?", []),
     ("What often affects or facilitates ease of analysis in computational problems?", []),

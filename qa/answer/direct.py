@@ -39,6 +39,10 @@ _ABOUT = re.compile(r"\b(?:about|on|regarding)\s+(.+?)\s*\??\s*$", re.I)
 _AUX = re.compile(r"^\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|"
                   r"should|shall|may|might)\b", re.I)
 _OR_OPTIONS = re.compile(r"(?:^|[,:;]|\bbetween)\s*([^,:;]+?)\s+or\s+(.+?)\s*\??\s*$", re.I)
+# the options set off by commas after what is asked: "Which director, A or B, is ...?"; the
+# question goes on in lower case ("Sleep, My Love" and "Boyd Merriman, 1st Baron" are names)
+_ASIDE_OPTIONS = re.compile(r"^\s*(?:which|who|what)\b[^,]*,\s*([^,]+?)\s+or\s+([^,]+?)\s*,"
+                            r"(?=\s*(?-i:[a-z]))", re.I)
 # a capitalised "Between" past the first word is a title's ("Between Day And Night")
 _BETWEEN = re.compile(r"(?:^\s*between|(?-i:\bbetween))\s+(.+?)\s+and\s+(.+?)(?:\s*,|\s+"
                       r"(?:who|which|what|whose|where|when|is|was|has|had)\b|\s*\?)", re.I)
@@ -68,14 +72,19 @@ def question_kind(question: str) -> Kind:
 
 def options_of(question: str) -> list[str]:
     """The two options a comparison question names ("..., A or B?", "Between A and B, ...",
-    "Was A or B founded first?", "Is it abstract or concrete?"), else []."""
+    "Was A or B founded first?", "Is it abstract or concrete?", "Which director, A or B, is
+    ...?"), else []."""
     match = _BETWEEN.search(question)
     if match and not (match.start() == 0 or COMPARATIVE.search(question)):
         # "What Norman law was developed between 1000 and 1300?" compares nothing
         match = None
-    match = match or _OR_OPTIONS.search(question)
-    if not match:
-        return []
+    # the aside before "or ... ?": "Which band, Muse or Coldplay, was formed first?" is not
+    # Muse or "Coldplay, was formed first"
+    match = match or _ASIDE_OPTIONS.search(question) or _OR_OPTIONS.search(question)
+    return _options(question, match) if match else []
+
+
+def _options(question: str, match: re.Match[str]) -> list[str]:
     left, right = (_strip_words(g) for g in match.groups())
     if match.re is _OR_OPTIONS and match.start(1) == 0:
         left, right = _framed_options(question, left, right)
