@@ -300,12 +300,15 @@ SHORT_TOKENS = 24  # a name, a date, a few words: more is a sentence, which the 
 
 
 def finish(answer: Answer, generator: object, options: Sequence[str], *,
-           prompts_dir: Path | None = None, chosen: str = "") -> Answer:
+           prompts_dir: Path | None = None, chosen: str | None = None) -> Answer:
     """Give a checked answer its direct answer, or withhold it when that is not grounded.
 
     The evidence read is the cited passage spans of the supported sentences (verbatim text, even
-    when a model wrote the sentences). `chosen`: the option already decided from the evidence
-    (a comparison of years), which the grounding check still reads."""
+    when a model wrote the sentences). `chosen`: a comparison's option already decided from its
+    lines (a comparison of years), which the grounding check still reads; "" when they did not
+    decide. Only an answer that is no comparison (`chosen` None) is decided by the one option
+    its evidence names: a comparison's lines can name one option only (the directors' lines of
+    "Which film has the director born first, A or B?")."""
     kind = question_kind(answer.question)
     answer.kind = kind
     if answer.refused or not answer.complete:
@@ -317,7 +320,7 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
     titled = titled_quotes(answer)
     if chosen:
         short = chosen
-    elif kind == "options" and (named := only_named(options, titled)):
+    elif chosen is None and kind == "options" and (named := only_named(options, titled)):
         short = named
     elif isinstance(generator, SpanAnswerer):
         choices = list(options) if kind == "options" else ["yes", "no"] if kind == "yesno" else []
@@ -352,8 +355,7 @@ def only_named(options: Sequence[str], evidence: Sequence[str]) -> str:
     """The one option the evidence (with its titles) names when it names no other, else "".
     What a sentence says of one option alone answers "A or B": asked "Is the output ...
     characterized by a simple or complex answer?", the 1.5B chose "simple" from "the output is
-    more complex than that of a decision problem". A comparison's lines name both options, so
-    this leaves them to the years or the model."""
+    more complex than that of a decision problem". Not for comparisons (`finish`)."""
     held = vocabulary(" ".join(evidence))
     named = [o for o in options if terms(o) and terms(o) <= held]
     return named[0] if len(named) == 1 else ""
