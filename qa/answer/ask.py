@@ -32,6 +32,7 @@ from qa.answer.evidence import (
     titled,
     unseen,
 )
+from qa.answer.gate import off_topic_reason
 from qa.answer.packing import answer_messages
 from qa.answer.pick import Pick, pick_sentence, refusal_threshold
 from qa.answer.quotes import answer_from_quote, split_quote_first
@@ -42,7 +43,6 @@ from qa.judge import reading_judge
 from qa.records import Answer, Passage, Sentence
 from qa.refusal import NOT_IN_DOCUMENTS, is_refusal
 from qa.retrieve import FUSION_K, NO_FILTERS, Filters, retrieve
-from qa.text import content_words
 
 if TYPE_CHECKING:
     from qa.settings import Settings
@@ -131,23 +131,6 @@ def _refuse_if_unfounded(answer: Answer) -> None:
         answer.refused = True
         answer.withheld = "no sentence of the proposed answer is supported by the passages"
         answer.sentences = [Sentence(text=NOT_IN_DOCUMENTS)]
-
-
-def off_topic_reason(question: str, passages: list[Passage], min_relevance: float,
-                     min_coverage: float) -> str:
-    """Why the passages cannot be about the question, or "" when they may be.
-
-    Both signals must fail: short questions score low on dense similarity against long chunks
-    ("Who died on Nov 29?": 0.16 on the seed) yet share all their words with the passage.
-    """
-    best = max((p.dense_score for p in passages if p.dense_score is not None), default=-1.0)
-    asked = set(content_words(question))
-    held = {w for p in passages for w in content_words(p.text)}
-    coverage = len(asked & held) / len(asked) if asked else 1.0
-    if best < min_relevance and coverage < min_coverage:
-        return (f"no passage is close to the question (similarity {best:.2f} < {min_relevance}, "
-                f"{coverage:.0%} of its words found)")
-    return ""
 
 
 def ask(index: Index, generator: Generator, question: str, options: AnswerOptions, *,

@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
+from qa.answer.grounding import grounding_problem
 from qa.answer.sentences import has_cue, question_type
 from qa.cite import terms, vocabulary
 from qa.records import Answer, Sentence
@@ -243,45 +243,6 @@ def heuristic_answer(question: str, kind: Kind, evidence: Sequence[str],
         if found:
             return min(found, key=lambda t: t[0])[1]
     return ""
-
-
-# ---- grounding --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Grounding:
-    ok: bool
-    reason: str = ""
-
-
-# a number is its whole word ("1920s", not 1920; the "2" of "n2" is none)
-_NUM_OR_NAME = re.compile(r"(?<!\w)\d[\d,.]*\w*|(?<![.!?]\s)(?<!^)\b[A-Z][\w’'\-]+")
-
-
-def grounding_problem(short: str, kind: Kind, evidence: Sequence[str],
-                      options: Sequence[str]) -> str:
-    """Why `short` is not grounded in `evidence`, or "" when it is: its names and numbers appear
-    in the evidence, or it is one of the question's options or yes/no, backed by evidence."""
-    if not evidence:
-        return "no evidence sentence supports the answer"
-    text = short.strip()
-    if not text:
-        return "no short answer could be read from the evidence"
-    if kind == "yesno":
-        return "" if text.lower() in ("yes", "no") else f"{text!r} is neither yes nor no"
-    if kind == "options":
-        if not any(_same(text, o) for o in options):
-            return f"{text!r} is not one of the options the question names"
-        return ""
-    vocab = vocabulary(" ".join(evidence))
-    needed = {w for m in _NUM_OR_NAME.finditer(" " + text) for w in terms(m.group())} or terms(text)
-    missing = sorted(w for w in needed if w not in vocab)
-    if missing:
-        return f"the short answer's {', '.join(missing)} is not in the cited evidence"
-    return ""
-
-
-def _same(a: str, b: str) -> bool:
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
 def about(question: str) -> frozenset[str]:
