@@ -226,9 +226,8 @@ def heuristic_answer(question: str, kind: Kind, evidence: Sequence[str],
         return ""
     if kind == "yesno":
         return "yes"
-    joined = " ".join(evidence)
     if kind == "options":
-        held = [o for o in options if terms(o) <= vocabulary(joined)]
+        held = named_options(options, evidence)
         return held[0] if held else ""
     asked = terms(question)
     pattern = {"when": _DATE, "number": _NUMBER}.get(question_type(question), _NAME)
@@ -317,9 +316,14 @@ def only_named(options: Sequence[str], evidence: Sequence[str]) -> str:
     What a sentence says of one option alone answers "A or B": asked "Is the output ...
     characterized by a simple or complex answer?", the 1.5B chose "simple" from "the output is
     more complex than that of a decision problem". Not for comparisons (`finish`)."""
-    held = vocabulary(" ".join(evidence))
-    named = [o for o in options if terms(o) and terms(o) <= held]
+    named = named_options(options, evidence)
     return named[0] if len(named) == 1 else ""
+
+
+def named_options(options: Sequence[str], evidence: Sequence[str]) -> list[str]:
+    """The options every term of which the evidence holds, in the question's order."""
+    held = vocabulary(" ".join(evidence))
+    return [o for o in options if terms(o) and terms(o) <= held]
 
 
 def untimely(short: str, question: str) -> bool:
