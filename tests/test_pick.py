@@ -116,3 +116,14 @@ def test_threshold_is_the_setting_else_the_models_tuned_value() -> None:
     assert refusal_threshold(None, Tuned()) == 0.7
     assert refusal_threshold(None, chooser([1.0])) == DEFAULT_THRESHOLD
     assert refusal_threshold(0.5, Tuned()) == 0.5
+
+
+def test_the_embedder_ranks_a_paraphrase_the_words_miss(index: Index) -> None:
+    # no word of the question is in the note: by words alone the sentences tie, in text order
+    question = "What was the price of the construction?"
+    passages = retrieve(index, question, k=3)
+    by_words = candidates(question, passages)
+    assert by_words[0][0].startswith("The Tern River bridge opened")
+    by_meaning = candidates(question, passages, embedder=index.embedder)
+    assert by_meaning[0] == ("Mayor Ana Ruiz said the bridge cost 42 million dollars.", 1)
+    assert sorted(by_meaning) == sorted(by_words)  # the same sentences, ranked otherwise

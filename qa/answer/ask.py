@@ -181,8 +181,8 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
         return direct.finish(_chained(embedder, generator.name, question, chain,
                                       strict=options.strict, on_text=on_text),
                              generator, choices, prompts_dir=options.prompts_dir)
-    pick = pick_sentence(generator, question, passages, prompts_dir=options.prompts_dir) \
-        if options.verify or style == "pick" else None
+    pick = pick_sentence(generator, question, passages, prompts_dir=options.prompts_dir,
+                         embedder=embedder) if options.verify or style == "pick" else None
     threshold = refusal_threshold(options.verify_threshold, generator)
     if style == "pick" and pick is not None:
         answer = _picked(generator, embedder, question, kind, choices, pick, passages, threshold,
@@ -211,7 +211,7 @@ def _picked(generator: Generator, embedder: Embedder | None, question: str, kind
         hops.append(hop.query)
         # the second pick reads only what the hop brought: the first hop's evidence stays
         second = pick_sentence(generator, question, new, query=hop.query,
-                               prompts_dir=options.prompts_dir)
+                               prompts_dir=options.prompts_dir, embedder=embedder)
         # What the hop found joins the evidence when the question turns on a relation,
         # or the first pick was doubted: on SQuAD 2.0 a hop after a first pick the model
         # stood by appended a sentence of an unrelated passage to evidence that already
@@ -232,8 +232,8 @@ def _picked(generator: Generator, embedder: Embedder | None, question: str, kind
             stated = max(stated, second.stated)
         passages = [*passages, *new]
     elif kind == "short" and stated >= threshold:
-        evidence, query = _linked(generator, question, evidence, passages, threshold,
-                                  options.prompts_dir)
+        evidence, query = _linked(generator, embedder, question, evidence, passages,
+                                  threshold, options.prompts_dir)
         hops += [query] if query else []
     if options.verify and stated < threshold:
         answer = _doubted(question, passages, generator.name, stated, threshold)
@@ -308,7 +308,8 @@ def _lined(embedder: Embedder | None, backend: str, question: str, found: Compar
     return answer
 
 
-def _linked(generator: Generator, question: str, evidence: list[tuple[str, int]],
+def _linked(generator: Generator, embedder: Embedder | None, question: str,
+            evidence: list[tuple[str, int]],
             passages: list[Passage], threshold: float, prompts_dir: Path | None
             ) -> tuple[list[tuple[str, int]], str]:
     """The evidence with the best sentences of a retrieved passage that is the article of a
@@ -321,7 +322,7 @@ def _linked(generator: Generator, question: str, evidence: list[tuple[str, int]]
         return evidence, ""
     hop, numbers = link
     second = pick_sentence(generator, question, [passages[n - 1] for n in numbers],
-                           query=hop.query, prompts_dir=prompts_dir)
+                           query=hop.query, prompts_dir=prompts_dir, embedder=embedder)
     if second is None:
         return evidence, ""
     # read as stating the answer, or holding the kind of thing asked (a date for "when") that

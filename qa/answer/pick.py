@@ -16,11 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from qa.answer.sentences import rank_sentences
 from qa.prompts import load_template, render
 from qa.records import Passage
+
+if TYPE_CHECKING:
+    from vectorstore.embedders import Embedder
 
 DEFAULT_THRESHOLD = 0.8  # the 1.5B's tuned value, for models without their own
 CANDIDATES = 6  # sentences offered; "0".."6" are single tokens for every tokenizer we ship
@@ -63,13 +66,14 @@ def refusal_threshold(setting: float | None, generator: object) -> float:
     return tuned if tuned is not None else DEFAULT_THRESHOLD
 
 
-def candidates(question: str, passages: Sequence[Passage], *,
-               query: str = "") -> list[tuple[str, int]]:
+def candidates(question: str, passages: Sequence[Passage], *, query: str = "",
+               embedder: Embedder | None = None) -> list[tuple[str, int]]:
     """Up to CANDIDATES distinct (sentence, passage number) pairs, best match first, holding the
     best sentence of every retrieved passage: the answer of a multi-hop question often shares
     no word with it (the film's cast, the person's birth date) and would be ranked out.
-    `query` adds terms to rank by (a second hop's bridge entity)."""
-    ranked = rank_sentences(f"{question} {query}".strip(), passages)
+    `query` adds terms to rank by (a second hop's bridge entity); `embedder` ranks by meaning
+    as well (qa/answer/sentences.py)."""
+    ranked = rank_sentences(f"{question} {query}".strip(), passages, embedder)
     seen: set[str] = set()
     order: list[tuple[str, int]] = []
     for c in ranked:
@@ -94,12 +98,13 @@ def pick_messages(question: str, offered: Sequence[tuple[str, int]],
 
 
 def pick_sentence(chooser: object, question: str, passages: Sequence[Passage], *,
-                  prompts_dir: Path | None = None, query: str = "") -> Pick | None:
+                  prompts_dir: Path | None = None, query: str = "",
+                  embedder: Embedder | None = None) -> Pick | None:
     """The model's pick among the best-matching sentences; None when the backend cannot
     report choice probabilities or no sentence is a candidate."""
     if not isinstance(chooser, Chooser):
         return None
-    offered = candidates(question, passages, query=query)
+    offered = candidates(question, passages, query=query, embedder=embedder)
     if not offered:
         return None
     choices = [str(i) for i in range(len(offered) + 1)]

@@ -9,17 +9,25 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from qa.cite import terms, vocabulary
 from qa.injection import addresses_reader
 from qa.records import Passage
 from qa.text import split_sentences
 
+if TYPE_CHECKING:
+    from vectorstore.embedders import Embedder
+
 AnswerType = Literal["when", "who", "number", "where", "why", "other"]
 
 RANK_BONUS = 0.1  # the top-ranked passage's bonus, falling linearly to 0 for the last
 CUE_BONUS = 0.15  # a sentence holding the kind of thing asked for (a date for "when", ...)
+# With an embedder, a sentence also scores its cosine similarity to the question, times this:
+# the words a sentence shares miss its paraphrases ("founded" for "established"). On 598
+# answerable SQuAD 2.0 questions kept apart from the evaluation sample (bench/squad_rank.py),
+# the top sentence held the answer for 480 by words alone, 505 at 1.0 (0.7: 504, 2.0: 493).
+DENSE_WEIGHT = 1.0
 
 # Question words that say what is asked rather than what it is about.
 QUESTION_FILLER = frozenset(
@@ -58,10 +66,12 @@ class Candidate:
     score: float = 0.0
 
 
-def rank_sentences(question: str, passages: Sequence[Passage]) -> list[Candidate]:
+def rank_sentences(question: str, passages: Sequence[Passage],
+                   embedder: Embedder | None = None) -> list[Candidate]:
     """Every sentence of the passages, best match for `question` first (idf-weighted share of
-    the question's terms, a bonus for higher-ranked passages and for holding what is asked);
-    sentences that address the reader or the model are left out (qa/injection.py)."""
+    the question's terms, a bonus for higher-ranked passages and for holding what is asked,
+    with `embedder` the sentence's similarity to the question); sentences that address the
+    reader or the model are left out (qa/injection.py)."""
     wanted = terms(question) - QUESTION_FILLER
     if not passages or not wanted:
         return []
@@ -80,6 +90,10 @@ def rank_sentences(question: str, passages: Sequence[Passage]) -> list[Candidate
         c.score += RANK_BONUS * (1 - (c.number - 1) / len(passages))
         if has_cue(c.text, kind, question):
             c.score += CUE_BONUS
+    if embedder is not None and candidates:
+        vectors = embedder.embed([question, *(c.text for c in candidates)])
+        for c, vector in zip(candidates, vectors[1:]):
+            c.score += DENSE_WEIGHT * float(vector @ vectors[0])
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
