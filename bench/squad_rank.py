@@ -55,7 +55,8 @@ def main() -> int:
             vectors = index.embedder.embed([item.question, *(c.text for c in ranked)])
             similarity = np.asarray(vectors[1:]) @ np.asarray(vectors[0])
             for weight in WEIGHTS:
-                scores = [c.score + weight * float(s) for c, s in zip(ranked, similarity)]
+                scores = [c.score + weight * float(s)
+                          for c, s in zip(ranked, similarity, strict=True)]
                 top[weight] += holds[int(np.argmax(scores))]
     finally:
         index.close()

@@ -1,7 +1,7 @@
 """Does a second reading, the offered sentences in reverse order, tell answerable SQuAD 2.0
 questions from unanswerable ones better than the first reading alone?
 
-    python bench/squad_reread.py [--n 200] [--local-model 1.5b] [--out bench/results/squad_reread.jsonl]
+    python bench/squad_reread.py [--n 200] [--local-model 1.5b] [--out FILE.jsonl]
 
 The reading check (qa/answer/pick.py) refuses when P(stated) = 1 - P("0") is under the
 threshold. Its first reading is noisy near the threshold (session 10: 10 of 11 false refusals

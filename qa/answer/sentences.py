@@ -92,7 +92,7 @@ def rank_sentences(question: str, passages: Sequence[Passage],
             c.score += CUE_BONUS
     if embedder is not None and candidates:
         vectors = embedder.embed([question, *(c.text for c in candidates)])
-        for c, vector in zip(candidates, vectors[1:]):
+        for c, vector in zip(candidates, vectors[1:], strict=True):
             c.score += DENSE_WEIGHT * float(vector @ vectors[0])
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
