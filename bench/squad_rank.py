@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer.sentences import rank_sentences
-from qa.eval.answers import corpus_file, read_squad, sample
+from qa.eval.answers import corpus_file, kept_apart, read_squad
 from qa.eval.metrics import contains_answer
 from qa.eval.retrieval import open_eval_index
 from qa.retrieve import retrieve
@@ -39,8 +39,7 @@ def main() -> int:
         return 0
     settings = load_settings({"generator": "extractive", "k": args.k}).settings
     docs, items = read_squad(args.squad)
-    held_out = {i.id for i in sample(items, 200, 0)}
-    tune = [i for i in items if i.id not in held_out and i.answerable]
+    tune = [i for i in kept_apart(items) if i.answerable]
     index = open_eval_index(settings, corpus_file(settings, f"squad-{args.squad.stem}", docs))
     top = dict.fromkeys(WEIGHTS, 0)
     counted = 0

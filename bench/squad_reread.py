@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from qa.answer.pick import candidates, pick_messages
-from qa.eval.answers import corpus_file, read_squad, sample
+from qa.eval.answers import corpus_file, kept_apart, read_squad, sample
 from qa.eval.metrics import contains_answer
 from qa.eval.retrieval import open_eval_index
 from qa.generators.registry import make_generator
@@ -49,8 +49,7 @@ def main() -> int:
     settings = load_settings({"generator": "local", "local_model": args.local_model,
                               "k": args.k}).settings
     docs, items = read_squad(args.squad)
-    held_out = {i.id for i in sample(items, 200, 0)}
-    tune = sample([i for i in items if i.id not in held_out], args.n, 1)
+    tune = sample(kept_apart(items), args.n, 1)
     generator = make_generator(settings)
     index = open_eval_index(settings, corpus_file(settings, f"squad-{args.squad.stem}", docs))
     rows = []

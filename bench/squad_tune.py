@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from qa.eval.answers import Outcome, eval_answers, outcome_record, read_squad, sample
+from qa.eval.answers import Outcome, eval_answers, kept_apart, outcome_record, read_squad, sample
 from qa.eval.metrics import contains_answer
 from qa.generators.registry import make_generator
 from qa.settings import load_settings
@@ -40,8 +40,7 @@ def main() -> int:
     settings = load_settings({"generator": args.generator, "local_model": args.local_model,
                               "k": args.k, "verify_threshold": 0.0}).settings
     docs, items = read_squad(args.squad)
-    held_out = {i.id for i in sample(items, 200, 0)}
-    tune = sample([i for i in items if i.id not in held_out], args.n, 1)
+    tune = sample(kept_apart(items), args.n, 1)
     generator = make_generator(settings)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w") as fh:

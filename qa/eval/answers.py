@@ -166,6 +166,13 @@ def sample(items: list[Item], limit: int | None, seed: int) -> list[Item]:
     return picked
 
 
+def kept_apart(items: list[Item], limit: int = 200, seed: int = 0) -> list[Item]:
+    """The items the evaluation sample (`--limit limit --seed seed`) leaves out: where the
+    bench scripts tune, so the sample's figures stay a test."""
+    sampled = {i.id for i in sample(items, limit, seed)}
+    return [i for i in items if i.id not in sampled]
+
+
 def corpus_file(settings: Settings, name: str, docs: list[dict[str, str]]) -> Path:
     """Write the corpus as JSON lines in the cache (deterministic, so the eval store is reused)."""
     path = settings.cache_dir / "eval" / f"{name}.jsonl"
