@@ -10,6 +10,7 @@ import pytest
 from qa.answer.direct import (
     grounding_problem,
     heuristic_answer,
+    matched_option,
     only_named,
     options_of,
     question_kind,
@@ -157,6 +158,22 @@ def test_the_one_option_the_evidence_names_is_the_answer() -> None:
     # both named (a comparison's lines) or neither: the evidence does not decide
     assert only_named(["Ansel Elgort", "Kevin Spacey"], EVIDENCE) == ""
     assert only_named(["Jane Austen", "Penelope Lively"], EVIDENCE) == ""
+
+
+def test_the_option_whose_evidence_holds_the_question_s_words_is_the_answer() -> None:
+    """Both options are named, but only one's sentence says what is asked: that one, when it
+    holds at least two more of the question's words; never for a comparison, whose deciding
+    word ("first") neither sentence holds."""
+    evidence = ["Lev Yashin: Lev Ivanovich Yashin, nicknamed the \"Black Spider\", was a Soviet "
+                "football goalkeeper.",
+                "Turgay Şeren: Turgay Sabit Şeren was the former goalkeeper of Galatasaray."]
+    options = ["Turgay Şeren", "Lev Yashin"]
+    question = 'Which goalkeeper was nicknamed the "Black Spider", Turgay Şeren or Lev Yashin?'
+    assert matched_option(question, options, evidence) == "Lev Yashin"
+    assert matched_option("Which goalkeeper played for Galatasaray, Turgay Şeren or Lev "
+                          "Yashin?", options, evidence) == ""  # one word more only
+    assert matched_option("Which goalkeeper was born first, Turgay Şeren or Lev Yashin?",
+                          options, evidence) == ""
 
 
 def test_a_number_is_grounded_as_the_whole_word() -> None:
