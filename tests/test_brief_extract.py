@@ -142,11 +142,20 @@ def test_without_support_a_lead_wins_the_same_story() -> None:
 
 
 def test_background_frequencies_change_what_is_central() -> None:
+    """Budget words and sewer words are each in two of the story's sentences: by the story's
+    own idf the budget sentence is central; a background where every document talks budgets
+    makes the sewer sentence central. (Two sentences sharing no word would tie whatever the
+    idf: each is as close to their centroid.)"""
     texts = ["The council approved the new budget for the coming year on Tuesday evening. "
-             "The budget adds money for libraries, parks and the ageing sewer network."]
-    df = document_frequencies(["the new budget for the year"] * 50 + ["sewer network"])
+             "The budget for the coming year adds money for libraries and parks. "
+             "The ageing sewer network gets repairs from the council. "
+             "Residents have long complained about the sewer network."]
+    df = document_frequencies(["the new budget for the coming year"] * 50 + ["sewer network"])
+    params = ExtractParams(lead_weight=0.0)
+    own = select_sentences(texts, max_sentences=1, params=params)
+    assert "budget" in picked(texts, own)[0]
     picks = select_sentences(texts, max_sentences=1, background_df=df, background_docs=51,
-                             params=ExtractParams(lead_weight=0.0))
+                             params=params)
     assert "sewer" in picked(texts, picks)[0]
 
 
