@@ -332,8 +332,8 @@ def matched_option(question: str, options: Sequence[str], evidence: Sequence[str
     if len(options) != 2 or COMPARATIVE.search(question):
         return ""
     wanted = terms(question) - QUESTION_FILLER - frozenset().union(*map(terms, options))
-    held = [len(wanted & frozenset().union(*(vocabulary(q) for q in evidence
-                                              if terms(o) <= vocabulary(q))))
+    quotes = [vocabulary(q) for q in evidence]
+    held = [len(wanted & frozenset().union(*(v for v in quotes if terms(o) <= v)))
             for o in options]
     if abs(held[0] - held[1]) < MATCH_MARGIN:
         return ""
