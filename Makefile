@@ -6,6 +6,12 @@ PYTHON ?= python3
 VENV ?= .venv
 QA := $(VENV)/bin/qa
 QUESTION ?= What did Wang Yi say is the most urgent task?
+# llama.cpp is compiled for AVX2 rather than for this machine's CPU: built with -march=native on
+# a CPU with AMX (Sapphire Rapids), llama-cpp-python 0.3.36 repacks the weights for AMX and dies
+# with SIGSEGV in ggml_backend_amx_mul_mat on the first long prompt (ggml-org/llama.cpp#20824,
+# seen here in session 13). It is built on its own, with no wheel cache, so a wheel built
+# natively before is never reused; its version range is pyproject.toml's.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
 .PHONY: demo test clean
 
@@ -13,11 +19,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 
-$(VENV)/.local-installed: pyproject.toml | $(VENV)/bin/python
+$(VENV)/.llama-installed: | $(VENV)/bin/python
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(VENV)/bin/pip install --quiet --no-cache-dir \
+		'llama-cpp-python[server]>=0.3.8'
+	touch $@
+
+$(VENV)/.local-installed: pyproject.toml $(VENV)/.llama-installed | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet -e '.[local]'
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.llama-installed | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -1,13 +1,15 @@
 """The option questions of a multi-hop set alone, answered as `qa eval answer` answers them.
 
     python bench/multihop_options.py [--set hotpotqa-dev] [--kept-apart] [--local-model 1.5b]
+        [--kind options|all] [--n N]
         [--details bench/results/options.jsonl] [--out bench/results/options.json]
 
 Option questions ("..., A or B?") take a path of their own in the direct answer, so a change to
 it can be measured on them without the whole sample. Without --kept-apart: the option questions
 among `qa eval answer --multihop DIR --limit 200 --seed 0`; with it, those among the questions
 that sample leaves out (where a rule drawn from the sample is checked). Prints and writes the
-evaluation's summary; skips cleanly when the data is absent.
+evaluation's summary; skips cleanly when the data is absent. `--kind all` takes every question
+of the chosen part (`--n`, the first N of them): a held-out run for any change to answering.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def main() -> int:
     parser.add_argument("--kept-apart", action="store_true")
     parser.add_argument("--k", type=int, default=4)  # `qa eval answer`'s default
     parser.add_argument("--local-model", default="1.5b")
+    parser.add_argument("--kind", default="options", help="a question kind, or all")
+    parser.add_argument("--n", type=int, default=None, help="only the first N questions")
     parser.add_argument("--details", type=Path, default=Path("bench/results/options.jsonl"))
     parser.add_argument("--out", type=Path, default=Path("bench/results/options.json"))
     args = parser.parse_args()
@@ -41,7 +45,8 @@ def main() -> int:
                               "k": args.k}).settings
     docs, items = read_generic(folder / "corpus.jsonl", folder / "questions.jsonl")
     chosen = kept_apart(items) if args.kept_apart else sample(items, 200, 0)
-    options = [i for i in chosen if question_kind(i.question) == "options"]
+    options = [i for i in chosen
+               if args.kind == "all" or question_kind(i.question) == args.kind][:args.n]
     generator = make_generator(settings)
     args.details.parent.mkdir(parents=True, exist_ok=True)
     with args.details.open("w", encoding="utf-8") as sink:
@@ -56,7 +61,7 @@ def main() -> int:
             generator.close()
     summary = report.summary()
     args.out.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(options)} option questions: contains the answer "
+    print(f"{len(options)} questions ({args.kind}): contains the answer "
           f"{summary['contains_answer_pct']}%")
     return 0
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from qa import cite
 from qa.answer import direct
+from qa.answer.bridge import bridge, with_openings
 from qa.answer.chain import chain_of
 from qa.answer.compare import Comparison, compare, compared
 from qa.answer.decide import by_time, same_place
@@ -24,7 +25,6 @@ from qa.answer.evidence import (
     Hop,
     Retriever,
     bridge_query,
-    linked,
     names_a_relation,
     reached,
     select,
@@ -36,7 +36,7 @@ from qa.answer.gate import off_topic_reason
 from qa.answer.packing import answer_messages
 from qa.answer.pick import Pick, pick_sentence, refusal_threshold
 from qa.answer.quotes import answer_from_quote, split_quote_first
-from qa.answer.sentences import has_cue, question_type, rank_sentences
+from qa.answer.sentences import rank_sentences
 from qa.errors import IncompleteAnswer
 from qa.generators.base import GenerationRequest, Generator
 from qa.judge import reading_judge
@@ -206,6 +206,7 @@ def _picked(generator: Generator, embedder: Embedder | None, question: str, kind
     evidence = select(kind, pick, choices, direct.about(question))
     stated = pick.stated
     hops: list[str] = []
+    joined = False  # whether a hop's evidence joined the first
     hop, new = _second_hop(question, evidence, passages, choices, more)
     if hop is not None and new:
         hops.append(hop.query)
@@ -217,9 +218,9 @@ def _picked(generator: Generator, embedder: Embedder | None, question: str, kind
         # stood by appended a sentence of an unrelated passage to evidence that already
         # held the answer (hop answers cited at 70.8%, the others at 95.8%).
         # ... or it reached the article of what the first evidence names (a bridge)
-        bridge = second is not None and titled(
+        bridged = second is not None and titled(
             hop, new[second.passage - 1], [passages[n - 1] for _, n in evidence])
-        relation = names_a_relation(question) or bridge
+        relation = names_a_relation(question) or bridged
         needed = relation or stated < threshold
         if second is not None and needed and reached(hop, new[second.passage - 1]):
             found = [(s, n + len(passages)) for s, n in
@@ -230,11 +231,13 @@ def _picked(generator: Generator, embedder: Embedder | None, question: str, kind
                 else [*evidence, *found]
             evidence = list(dict.fromkeys(ordered))[:MAX_EVIDENCE]
             stated = max(stated, second.stated)
+            joined = True
         passages = [*passages, *new]
-    elif kind == "short" and stated >= threshold:
-        evidence, query = _linked(generator, embedder, question, evidence, passages,
-                                  threshold, options.prompts_dir)
+    if kind == "short" and not joined and stated >= threshold:
+        evidence, passages, query = _bridged(question, evidence, passages, more, embedder)
         hops += [query] if query else []
+    if kind == "short":
+        evidence = with_openings(evidence, passages)[:MAX_EVIDENCE]
     if options.verify and stated < threshold:
         answer = _doubted(question, passages, generator.name, stated, threshold)
     else:
@@ -308,32 +311,22 @@ def _lined(embedder: Embedder | None, backend: str, question: str, found: Compar
     return answer
 
 
-def _linked(generator: Generator, embedder: Embedder | None, question: str,
-            evidence: list[tuple[str, int]],
-            passages: list[Passage], threshold: float, prompts_dir: Path | None
-            ) -> tuple[list[tuple[str, int]], str]:
-    """The evidence with the best sentences of a retrieved passage that is the article of a
-    name it holds (qa/answer/evidence.py `linked`) read first, when the model reads one of them
-    as stating the answer; and the name ("" when nothing was linked). On HotpotQA the 1.5B
-    answered "Reputation" to "... from the album scheduled to be released on what date?":
-    the album's own passage, retrieved with the question, says when."""
-    link = linked(question, evidence, passages)
+def _bridged(question: str, evidence: list[tuple[str, int]], passages: list[Passage],
+             more: Retriever | None, embedder: Embedder | None
+             ) -> tuple[list[tuple[str, int]], list[Passage], str]:
+    """The evidence with the bridge article's sentences first (qa/answer/bridge.py: there the
+    direct answer reads what is asked), the passages with that article, and the query that
+    retrieved it ("" when it was retrieved already or there is none)."""
+    link = bridge(question, evidence, passages, more, embedder)
     if link is None:
-        return evidence, ""
-    hop, numbers = link
-    second = pick_sentence(generator, question, [passages[n - 1] for n in numbers],
-                           query=hop.query, prompts_dir=prompts_dir, embedder=embedder)
-    if second is None:
-        return evidence, ""
-    # read as stating the answer, or holding the kind of thing asked (a date for "when") that
-    # the first evidence lacks
-    asked = question_type(question)
-    supplies = has_cue(second.sentence, asked, question) and not any(
-        has_cue(sentence, asked, question) for sentence, _ in evidence)
-    if second.stated < threshold and not (asked in ("when", "number", "where") and supplies):
-        return evidence, ""
-    found = [(s, numbers[n - 1]) for s, n in select_bridged("short", second, [])]
-    return list(dict.fromkeys([*found, *evidence]))[:MAX_EVIDENCE], hop.query
+        return evidence, passages, ""
+    ids = [p.chunk.chunk_id for p in passages]
+    query = link.query if link.passage.chunk.chunk_id not in ids else ""
+    if query:
+        passages, ids = [*passages, link.passage], [*ids, link.passage.chunk.chunk_id]
+    number = ids.index(link.passage.chunk.chunk_id) + 1
+    found = [(s, number) for s in link.sentences]
+    return list(dict.fromkeys([*found, *evidence])), passages, query
 
 
 def _second_hop(question: str, evidence: list[tuple[str, int]], passages: list[Passage],

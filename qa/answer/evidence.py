@@ -127,7 +127,7 @@ def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
     if len(uncovered) / len(wanted) < UNCOVERED and not names_a_relation(question):
         return None
     asked = terms(question)
-    names = list(dict.fromkeys(n for s, _ in evidence for n in _new_names(s, asked)))[:3]
+    names = list(dict.fromkeys(n for s, _ in evidence for n in new_names(s, asked)))[:3]
     if not names:
         return None
     missing_words = [w for w in _question_words(question) if w.lower() in
@@ -135,24 +135,7 @@ def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
     return Hop(" ".join([*names, *dict.fromkeys(missing_words)]), tuple(names))
 
 
-def linked(question: str, evidence: Sequence[tuple[str, int]], passages: Sequence[Passage]
-           ) -> tuple[Hop, list[int]] | None:
-    """A retrieved passage that is the article of a name the evidence holds and the question
-    does not ("... for her sixth studio album, "Reputation"" and the passage "Reputation
-    (Taylor Swift album)"), with its numbers: the bridge came with the question, no hop is
-    needed to read it."""
-    first = [passages[n - 1] for _, n in evidence]
-    asked = terms(question)
-    for sentence, _ in evidence:
-        for name in _new_names(sentence, asked):
-            hop = Hop(name, (name,))
-            numbers = [n for n, p in enumerate(passages, 1) if titled(hop, p, first)]
-            if numbers:
-                return hop, numbers
-    return None
-
-
-def _new_names(sentence: str, asked: frozenset[str]) -> Iterator[str]:
+def new_names(sentence: str, asked: frozenset[str]) -> Iterator[str]:
     """The names a sentence holds that the question does not, past its first word, in order
     (a month is no name: "born 15 March 1952")."""
     for m in _NAME_RUN.finditer(sentence):
