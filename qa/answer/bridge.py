@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.answer.evidence import Hop, Retriever, new_names, titled
+from qa.answer.evidence import Hop, Retriever, bare_title, new_names, titled
 from qa.answer.sentences import rank_sentences
-from qa.cite import terms
+from qa.cite import terms, vocabulary
 from qa.records import Passage
 from qa.text import split_sentences
 
@@ -48,11 +48,20 @@ class Bridge:
 
 
 def opening(passage: Passage) -> str:
-    """The document's first sentence, when `passage` starts its document; else ""."""
+    """The document's first sentence when `passage` starts its document and that sentence
+    names what the document's title does (an encyclopaedia's lead: "Nora Vale (born 1980) is
+    a Norwegian singer"); else "". A news story's first line is its headline, and the line
+    after it may be a photo's caption: neither says what the story holds."""
     if passage.chunk.ordinal != 0:
         return ""
     spans = split_sentences(passage.text)
-    return " ".join(passage.text[spans[0][0]:spans[0][1]].split()) if spans else ""
+    if not spans:
+        return ""
+    sentence = " ".join(passage.text[spans[0][0]:spans[0][1]].split())
+    title = bare_title(passage)
+    # it names the title's terms, and says more than them (the headline itself does not)
+    return sentence if title and title <= vocabulary(sentence) and terms(sentence) - title \
+        else ""
 
 
 def with_openings(evidence: Evidence, passages: Sequence[Passage]) -> Evidence:
