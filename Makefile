@@ -6,12 +6,16 @@ PYTHON ?= python3
 VENV ?= .venv
 QA := $(VENV)/bin/qa
 QUESTION ?= What did Wang Yi say is the most urgent task?
-# llama.cpp is compiled for AVX2 rather than for this machine's CPU: built with -march=native on
-# a CPU with AMX (Sapphire Rapids), llama-cpp-python 0.3.36 repacks the weights for AMX and dies
-# with SIGSEGV in ggml_backend_amx_mul_mat on the first long prompt (ggml-org/llama.cpp#20824,
-# seen here in session 13). It is built on its own, with no wheel cache, so a wheel built
-# natively before is never reused; its version range is pyproject.toml's.
-LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+# llama.cpp is compiled for this machine's CPU without its AMX kernels: on a CPU with AMX
+# (Sapphire Rapids), llama-cpp-python 0.3.36 built with -march=native repacks the weights for AMX
+# and dies with SIGSEGV in ggml_backend_amx_mul_mat on the first long prompt
+# (ggml-org/llama.cpp#20824, seen here in session 13). GCC's explicit -mno-* flags win over
+# -march=native whatever their order. Built for AVX2 alone (-DGGML_NATIVE=OFF) it read prompts at
+# 62 tokens/s here, natively without AMX at 91 (bench/llama_speed.py). It is built on its own,
+# with no wheel cache, so a wheel built with other flags is never reused; its version range is
+# pyproject.toml's.
+LLAMA_CFLAGS ?= -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS ?=
 
 .PHONY: demo test clean
 
@@ -20,7 +24,8 @@ $(VENV)/bin/python:
 	$(VENV)/bin/pip install --quiet --upgrade pip
 
 $(VENV)/.llama-installed: | $(VENV)/bin/python
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(VENV)/bin/pip install --quiet --no-cache-dir \
+	CFLAGS="$(LLAMA_CFLAGS)" CXXFLAGS="$(LLAMA_CFLAGS)" CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+		$(VENV)/bin/pip install --quiet --no-cache-dir \
 		'llama-cpp-python[server]>=0.3.8'
 	touch $@
 

@@ -315,18 +315,18 @@ def _bridged(question: str, evidence: list[tuple[str, int]], passages: list[Pass
              more: Retriever | None, embedder: Embedder | None
              ) -> tuple[list[tuple[str, int]], list[Passage], str]:
     """The evidence with the bridge article's sentences first (qa/answer/bridge.py: there the
-    direct answer reads what is asked), the passages with that article, and the query that
-    retrieved it ("" when it was retrieved already or there is none)."""
+    direct answer reads what is asked), the passages with that article, and the name it was
+    read for, a hop shown like any other, even when the question retrieved it ("" when there
+    is none)."""
     link = bridge(question, evidence, passages, more, embedder)
     if link is None:
         return evidence, passages, ""
     ids = [p.chunk.chunk_id for p in passages]
-    query = link.query if link.passage.chunk.chunk_id not in ids else ""
-    if query:
+    if link.passage.chunk.chunk_id not in ids:
         passages, ids = [*passages, link.passage], [*ids, link.passage.chunk.chunk_id]
     number = ids.index(link.passage.chunk.chunk_id) + 1
     found = [(s, number) for s in link.sentences]
-    return list(dict.fromkeys([*found, *evidence])), passages, query
+    return list(dict.fromkeys([*found, *evidence])), passages, link.query
 
 
 def _second_hop(question: str, evidence: list[tuple[str, int]], passages: list[Passage],
