@@ -4,21 +4,18 @@ did not bring it, and a document's opening sentence joins the evidence of the pa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from articles import articles_index
 from scripted import Scripted
 
 from qa.answer.ask import AnswerOptions, ask
 from qa.answer.bridge import LINK_SCORE, bridge, opening, with_openings
 from qa.answer.evidence import Retriever
-from qa.ingest.pipeline import ingest_paths
 from qa.records import Passage
 from qa.retrieve import retrieve
-from qa.settings import Settings
-from qa.store import open_index
 from vectorstore.index import Index
 
 ARTICLES = {
@@ -38,11 +35,7 @@ QUESTION = "Glass Tide is a song recorded by a singer born in which city?"
 
 @pytest.fixture
 def index(tmp_path: Path) -> Iterator[Index]:
-    corpus = tmp_path / "articles.jsonl"
-    corpus.write_text("".join(json.dumps({"id": title, "title": title, "text": text}) + "\n"
-                              for title, text in ARTICLES.items()))
-    index = open_index(Settings(store=tmp_path / "store"))
-    ingest_paths(index, [corpus])
+    index = articles_index(tmp_path, ARTICLES)
     yield index
     index.close()
 

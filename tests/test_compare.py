@@ -5,12 +5,12 @@ answer in `qa eval answer` (the evidence of a choice names every option)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from articles import articles_index
 
 from qa.answer.ask import AnswerOptions, ask
 from qa.answer.chain import described_subjects
@@ -20,10 +20,7 @@ from qa.answer.direct import options_of, question_kind
 from qa.eval.answers import Item, Outcome, holds_answer
 from qa.generators.base import Generator
 from qa.generators.extractive import ExtractiveGenerator
-from qa.ingest.pipeline import ingest_paths
 from qa.records import Answer
-from qa.settings import Settings
-from qa.store import open_index
 from vectorstore.index import Index
 
 
@@ -136,11 +133,7 @@ FILMS = {
 
 @pytest.fixture
 def films_index(tmp_path: Path) -> Iterator[Index]:
-    corpus = tmp_path / "films.jsonl"
-    corpus.write_text("".join(json.dumps({"id": title, "title": title, "text": text}) + "\n"
-                              for title, text in FILMS.items()))
-    index = open_index(Settings(store=tmp_path / "store"))
-    ingest_paths(index, [corpus])
+    index = articles_index(tmp_path, FILMS)
     yield index
     index.close()
 
