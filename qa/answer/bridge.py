@@ -5,10 +5,10 @@ A multi-hop question's first evidence names the entity the question turns on ("B
 entity's own article, near its start. On the 258 HotpotQA questions kept apart from the
 evaluation sample, the answer of 137 of the 208 short ones is in the opening sentence of a gold
 paragraph and of 184 in its first two; the four passages retrieved for the question hold it for
-only 128. A document's opening sentence says what it is about (an encyclopaedia's lead, a news
-story's lede), so it joins the evidence of the passage it opens, and the article titled with a
-name the evidence holds (retrieved already, or retrieved by that name) lends its best sentence
-and its opening one.
+only 128. A document's opening sentence that names its title says what the document is about
+(an encyclopaedia's lead), so it joins the evidence of the passage it opens, and the article
+titled with a name the evidence holds (retrieved already, or retrieved by that name) lends its
+best sentence and its opening one.
 
 No model reads the bridge: the 1.5B's choice among offered sentences adds nothing to their
 ranking (docs/benchmarks.md, session 11), so the best sentence is the ranking's, and an article
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 # the 208 held-out HotpotQA short questions, the ranking's top sentence standing in for the pick
 # (`python bench/bridge_tune.py`): the evidence holds the answer / supporting precision with
 # every link 40.4% / 72.7%, at 0.5 39.9 / 83.3, at 0.6 38.9 / 83.8, at 0.8 34.1 / 84.0, with none
-# 26.0 / 82.7. 0.6 keeps precision at its best for one point of the answers.
+# 26.0 / 82.7. 0.6 keeps precision within 0.2 points of its best for one point of the answers.
 LINK_SCORE = 0.6
 MAX_NAMES = 6  # names tried, in the order the evidence gives them (each may cost a retrieval)
 
