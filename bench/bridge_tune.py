@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qa.answer import bridge as bridging
 from qa.answer.bridge import bridge, with_openings
 from qa.answer.direct import question_kind
 from qa.answer.sentences import rank_sentences
@@ -42,7 +41,6 @@ def main() -> int:
     settings = load_settings({"generator": "extractive", "k": args.k}).settings
     docs, items = read_generic(folder / "corpus.jsonl", folder / "questions.jsonl")
     items = [i for i in kept_apart(items) if question_kind(i.question) == "short"]
-    bridging.LINK_SCORE = 0.0  # the best article whatever its score: the sweep decides
     index = open_eval_index(settings, corpus_file(settings, f"multihop-{folder.name}", docs))
     held = dict.fromkeys(THRESHOLDS, 0)
     cited = dict.fromkeys(THRESHOLDS, 0)
@@ -58,12 +56,12 @@ def main() -> int:
                 continue
             first = with_openings([(" ".join(ranked[0].text.split()), ranked[0].number)],
                                   passages)
-            link = bridge(item.question, first, passages, more, index.embedder)
-            score = rank_sentences(item.question, [link.passage], index.embedder)[0].score \
-                if link else -1.0
+            # the best article whatever its score: the sweep decides
+            link = bridge(item.question, first, passages, more, index.embedder,
+                          least_score=float("-inf"))
             for threshold in THRESHOLDS:
                 evidence = [(s, passages[n - 1]) for s, n in first]
-                if link is not None and score >= threshold:
+                if link is not None and link.score >= threshold:
                     evidence += [(s, link.passage) for s in link.sentences]
                 held[threshold] += any(contains_answer(s, item.answers) for s, _ in evidence)
                 titles = {p.doc.title for _, p in evidence}

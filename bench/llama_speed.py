@@ -3,7 +3,8 @@ prompt (what a pick and a short answer cost most of), best of `--runs`, in token
 
     python bench/llama_speed.py [--model 1.5b] [--threads 2] [--runs 3]
 
-Builds differ by what they were compiled for (the Makefile's LLAMA_CMAKE_ARGS): compare them
+Builds differ by what they were compiled for (the Makefile's LLAMA_CFLAGS and
+LLAMA_CMAKE_ARGS): compare them
 with this before an answer benchmark's times are compared across sessions.
 """
 

@@ -45,8 +45,8 @@ def main() -> int:
                               "k": args.k}).settings
     docs, items = read_generic(folder / "corpus.jsonl", folder / "questions.jsonl")
     chosen = kept_apart(items) if args.kept_apart else sample(items, 200, 0)
-    options = [i for i in chosen
-               if args.kind == "all" or question_kind(i.question) == args.kind][:args.n]
+    asked = [i for i in chosen
+             if args.kind == "all" or question_kind(i.question) == args.kind][:args.n]
     generator = make_generator(settings)
     args.details.parent.mkdir(parents=True, exist_ok=True)
     with args.details.open("w", encoding="utf-8") as sink:
@@ -55,13 +55,13 @@ def main() -> int:
 
         try:
             # the name `qa eval answer` gives this set's store, so the two share it
-            report = eval_answers(settings, generator, docs, options,
+            report = eval_answers(settings, generator, docs, asked,
                                   name=f"multihop-{folder.name}", on_outcome=write)
         finally:
             generator.close()
     summary = report.summary()
     args.out.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(options)} questions ({args.kind}): contains the answer "
+    print(f"{len(asked)} questions ({args.kind}): contains the answer "
           f"{summary['contains_answer_pct']}%")
     return 0
 

@@ -46,6 +46,7 @@ class Bridge:
     query: str  # the name whose article was read
     passage: Passage
     sentences: tuple[str, ...]  # its best sentence for the question, then its opening one
+    score: float  # that best sentence's ranking score
 
 
 def opening(passage: Passage) -> str:
@@ -73,10 +74,11 @@ def with_openings(evidence: Evidence, passages: Sequence[Passage]) -> Evidence:
 
 
 def bridge(question: str, evidence: Evidence, passages: Sequence[Passage],
-           more: Retriever | None, embedder: Embedder | None) -> Bridge | None:
+           more: Retriever | None, embedder: Embedder | None, *,
+           least_score: float = LINK_SCORE) -> Bridge | None:
     """The article of a name the evidence (or its passages' openings) holds and the question
-    does not, whose best sentence matches the question best, if that is at least
-    `LINK_SCORE`; None otherwise."""
+    does not, whose best sentence matches the question best, if that scores at least
+    `least_score`; None otherwise."""
     first = [passages[n - 1] for _, n in evidence]
     read = [s for s, _ in evidence] + [o for p in first if (o := opening(p))]
     asked = terms(question)
@@ -89,11 +91,11 @@ def bridge(question: str, evidence: Evidence, passages: Sequence[Passage],
         ranked = rank_sentences(question, [article], embedder)
         if ranked and (best is None or ranked[0].score > best[0]):
             best = (ranked[0].score, name, article, " ".join(ranked[0].text.split()))
-    if best is None or best[0] < LINK_SCORE:
+    if best is None or best[0] < least_score:
         return None
-    _, name, article, sentence = best
+    score, name, article, sentence = best
     return Bridge(name, article, tuple(dict.fromkeys(s for s in (sentence, opening(article))
-                                                     if s)))
+                                                     if s)), score)
 
 
 def _article(hop: Hop, passages: Sequence[Passage], first: Sequence[Passage],
