@@ -26,7 +26,7 @@ from qa.retrieve import retrieve
 from qa.settings import load_settings
 
 MULTIHOP = Path(__file__).resolve().parents[1].parent / "shared/eval/multihop"
-THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, float("inf"))
+THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, float("inf"))
 
 
 def main() -> int:

@@ -12,7 +12,7 @@ from articles import articles_index
 from scripted import Scripted
 
 from qa.answer.ask import AnswerOptions, ask
-from qa.answer.bridge import LINK_SCORE, bridge, opening, with_openings
+from qa.answer.bridge import LINK_SCORE, bridge, linked_articles, opening, with_openings
 from qa.answer.evidence import Retriever
 from qa.records import Passage
 from qa.retrieve import retrieve
@@ -76,20 +76,37 @@ def test_no_bridge_without_a_store_article_for_a_name_or_a_retriever(index: Inde
     assert bridge(QUESTION, first, glass, None, index.embedder) is None
 
 
-def test_an_article_that_matches_the_question_poorly_is_not_read(index: Index) -> None:
-    """LINK_SCORE holds back an article whose best sentence has little to do with the
-    question: "Bergen" is named, but asked about albums it says nothing."""
+def test_an_article_that_holds_little_of_what_the_first_passage_lacks_is_not_read(
+        index: Index) -> None:
+    """LINK_SCORE holds back a linked article that holds too little of what the question asks
+    beyond the first passage: "Bergen" is named, but of the record label it says nothing; and
+    when the first passage holds every term of the question, no article is read at all."""
     passages = retrieve(index, "Nora Vale albums", k=1)
     assert passages[0].doc.title == "Nora Vale"
-    evidence = [("She has released five albums.", 1),
-                (VALE, 1)]
-    question = "How many albums has Nora Vale released?"
-    link = bridge(question, evidence, passages, _retriever(index)[1],
-                  index.embedder)
+    evidence = [("She has released five albums.", 1), (VALE, 1)]
+    question = "How many albums has Nora Vale released on her record label?"
+    link = bridge(question, evidence, passages, _retriever(index)[1], index.embedder)
     assert link is None, (link, LINK_SCORE)
     link = bridge(question, evidence, passages, _retriever(index)[1], index.embedder,
                   least_score=0.0)  # else it would be read
-    assert link is not None and link.query == "Bergen"
+    assert link is not None and link.query == "Bergen" and link.score == 0.0
+    held = "How many albums has Nora Vale released?"
+    assert bridge(held, evidence, passages, _retriever(index)[1], index.embedder,
+                  least_score=0.0) is None
+
+
+def test_a_retrieved_article_whose_title_the_first_passage_holds_is_linked(
+        index: Index) -> None:
+    """The evidence sentence names no one ("She was born there"), but its passage's text names
+    Bergen, whose article was retrieved and holds what the question asks beyond it."""
+    passages = [*retrieve(index, "Nora Vale", k=1), *retrieve(index, "Bergen harbour", k=1)]
+    assert [p.doc.title for p in passages] == ["Nora Vale", "Bergen"]
+    assert linked_articles(passages, passages[:1]) == passages[1:]
+    assert linked_articles(passages, passages[1:]) == []  # Bergen's text names no Nora Vale
+    question = "On which coast is the city where Nora Vale was born?"
+    link = bridge(question, [("Her mother taught music.", 1)], passages, None, index.embedder)
+    assert link is not None and link.passage.doc.title == "Bergen"
+    assert link.sentences == ("Bergen is a city on the west coast of Norway.",)
 
 
 def test_the_opening_sentence_joins_the_evidence_of_the_passage_it_opens(

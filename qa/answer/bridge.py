@@ -7,12 +7,12 @@ evaluation sample, the answer of 137 of the 208 short ones is in the opening sen
 paragraph and of 184 in its first two; the four passages retrieved for the question hold it for
 only 128. A document's opening sentence that names its title says what the document is about
 (an encyclopaedia's lead), so it joins the evidence of the passage it opens, and the article
-titled with a name the evidence holds (retrieved already, or retrieved by that name) lends its
-best sentence and its opening one.
+linked to the first evidence (titled with a name it holds, or a retrieved passage whose title
+its passages' text holds) lends its best sentence and its opening one, when it holds what the
+first passages lack of the question (`LINK_SCORE`).
 
 No model reads the bridge: the 1.5B's choice among offered sentences adds nothing to their
-ranking (docs/benchmarks.md, session 11), so the best sentence is the ranking's, and an article
-is read only when that sentence matches the question well (`LINK_SCORE`).
+ranking (docs/benchmarks.md, session 11), so the best sentence is the ranking's.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.answer.evidence import Hop, Retriever, bare_title, new_names, titled
+from qa.answer.evidence import Hop, Retriever, bare_title, new_names, titled, wanted_terms
 from qa.answer.sentences import rank_sentences
 from qa.cite import terms, vocabulary
 from qa.records import Passage
@@ -30,12 +30,14 @@ from qa.text import split_sentences
 if TYPE_CHECKING:
     from vectorstore.embedders import Embedder
 
-# The least ranking score (qa/answer/sentences.py) of a linked article's best sentence. Tuned on
-# the 208 held-out HotpotQA short questions, the ranking's top sentence standing in for the pick
-# (`python bench/bridge_tune.py`): the evidence holds the answer / supporting precision with
-# every link 40.4% / 72.7%, at 0.5 39.9 / 83.3, at 0.6 38.9 / 83.8, at 0.8 34.1 / 84.0, with none
-# 26.0 / 82.7. 0.6 keeps precision within 0.2 points of its best for one point of the answers.
-LINK_SCORE = 0.6
+# The least share of the question's terms missing from the first evidence's passages that a
+# linked article must hold. Tuned on the 208 held-out HotpotQA short questions, the ranking's top
+# sentence standing in for the pick (`python bench/bridge_tune.py`, session 14): the evidence
+# holds the answer / supporting precision with no link 26.0% / 82.7%, at 0.3 45.2 / 85.5, at 0.5
+# 41.3 / 85.1. Session 13 chose the article whose best sentence matched the whole question best
+# (38.9 / 83.8): that favours the distractors, which HotpotQA picked for resembling the question,
+# over the article that holds what the first passage lacks.
+LINK_SCORE = 0.3
 MAX_NAMES = 6  # names tried, in the order the evidence gives them (each may cost a retrieval)
 
 Evidence = list[tuple[str, int]]  # (verbatim sentence, 1-based passage number)
@@ -46,7 +48,7 @@ class Bridge:
     query: str  # the name whose article was read
     passage: Passage
     sentences: tuple[str, ...]  # its best sentence for the question, then its opening one
-    score: float  # that best sentence's ranking score
+    score: float  # the share of what the first passages lack of the question that it holds
 
 
 def opening(passage: Passage) -> str:
@@ -76,26 +78,46 @@ def with_openings(evidence: Evidence, passages: Sequence[Passage]) -> Evidence:
 def bridge(question: str, evidence: Evidence, passages: Sequence[Passage],
            more: Retriever | None, embedder: Embedder | None, *,
            least_score: float = LINK_SCORE) -> Bridge | None:
-    """The article of a name the evidence (or its passages' openings) holds and the question
-    does not, whose best sentence matches the question best, if that scores at least
-    `least_score`; None otherwise."""
+    """The linked article that holds most of what the first evidence's passages lack of the
+    question, if that share is at least `least_score`; None otherwise (or when they lack
+    nothing). Linked: titled with a name the evidence (or its passages' openings) holds and the
+    question does not (retrieved already, else retrieved by that name), or a retrieved passage
+    whose title a first passage's text holds. Ties go to the first found."""
     first = [passages[n - 1] for _, n in evidence]
+    missing = wanted_terms(question) - vocabulary(" ".join(_titled_text(p) for p in first))
+    if not missing:
+        return None
     read = [s for s, _ in evidence] + [o for p in first if (o := opening(p))]
     asked = terms(question)
     names = list(dict.fromkeys(n for s in read for n in new_names(s, asked)))[:MAX_NAMES]
-    best: tuple[float, str, Passage, str] | None = None
-    for name in names:
-        article = _article(Hop(name, (name,)), passages, first, more)
-        if article is None:
-            continue
-        ranked = rank_sentences(question, [article], embedder)
-        if ranked and (best is None or ranked[0].score > best[0]):
-            best = (ranked[0].score, name, article, " ".join(ranked[0].text.split()))
+    found = [(name, _article(Hop(name, (name,)), passages, first, more)) for name in names]
+    found += [(p.doc.title, p) for p in linked_articles(passages, first)]
+    best: tuple[float, str, Passage] | None = None
+    for name, article in found:
+        share = len(missing & vocabulary(_titled_text(article))) / len(missing) \
+            if article is not None else 0.0
+        if article is not None and (best is None or share > best[0]):
+            best = (share, name, article)
     if best is None or best[0] < least_score:
         return None
-    score, name, article, sentence = best
-    return Bridge(name, article, tuple(dict.fromkeys(s for s in (sentence, opening(article))
-                                                     if s)), score)
+    share, name, article = best
+    ranked = rank_sentences(question, [article], embedder)
+    sentences = [" ".join(ranked[0].text.split())] if ranked else []
+    return Bridge(name, article, tuple(dict.fromkeys(s for s in (*sentences, opening(article))
+                                                     if s)), share)
+
+
+def linked_articles(passages: Sequence[Passage], first: Sequence[Passage]) -> list[Passage]:
+    """The retrieved passages whose title a passage of the first evidence holds (the college a
+    biography says she taught at), in retrieval order; not those under a first passage's own
+    title."""
+    seen = {bare_title(p) for p in first}
+    return [p for p in passages if (title := bare_title(p)) and title not in seen
+            and any(title <= vocabulary(f.text) for f in first)]
+
+
+def _titled_text(passage: Passage) -> str:
+    return f"{passage.doc.title}\n{passage.text}"
 
 
 def _article(hop: Hop, passages: Sequence[Passage], first: Sequence[Passage],

@@ -65,6 +65,11 @@ class Outcome:
     hops: int = 0  # retrievals after the question's own
     supporting_cited: int = 0  # gold supporting passages among the cited ones
     kind: str = ""  # the answer's kind (qa/answer/direct.py)
+    # for the details: every passage read (titles, in citation numbering), the numbers of those
+    # holding a gold answer, and each hop's query
+    titles: list[str] = field(default_factory=list)
+    gold_in: list[int] = field(default_factory=list)
+    hop_queries: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -236,7 +241,8 @@ def outcome_record(o: Outcome) -> dict[str, Any]:
             "cited_with_gold": o.cited_with_gold, "gold_retrieved": o.gold_retrieved,
             "verification": o.verification, "withheld": o.withheld, "proposed": o.proposed,
             "direct": o.direct, "kind": o.kind, "hops": o.hops,
-            "supporting_cited": o.supporting_cited,
+            "supporting_cited": o.supporting_cited, "titles": o.titles, "gold_in": o.gold_in,
+            "hop_queries": o.hop_queries,
             "ttft_s": round(o.ttft, 2), "total_s": round(o.total, 2)}
 
 
@@ -267,4 +273,7 @@ def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
                    verification=answer.verification, withheld=answer.withheld,
                    proposed=answer.raw_text, direct="" if answer.refused else answer.direct,
                    hops=len(answer.hops), kind=answer.kind,
-                   supporting_cited=len(titles & set(item.supporting)))
+                   supporting_cited=len(titles & set(item.supporting)),
+                   titles=[p.doc.title for p in answer.passages],
+                   gold_in=[n for n, held in enumerate(holds, 1) if held],
+                   hop_queries=list(answer.hops))
