@@ -180,3 +180,40 @@ def test_interrupt_propagates_and_the_model_stays_usable(
     with pytest.raises(KeyboardInterrupt):
         stream.throw(KeyboardInterrupt)
     assert "Quillon" in "".join(small_local_generator.stream(request))
+
+
+@pytest.mark.model
+def test_a_pick_between_two_short_answers_does_not_make_the_second_read_its_instructions_again(
+        small_local_generator: LocalGenerator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The short answer's system prompt and worked example are read once: after a pick, the
+    next short answer resumes from the state its last prompt left, and answers as it would
+    have from a fresh context."""
+    from qa.answer.direct import short_answer_messages, span_grammar
+    from qa.answer.pick import pick_messages
+
+    gen = small_local_generator
+    evidence = ["The capital of Zorbia is Quillon.", "Zorbia exports tin and wool."]
+
+    def reply(question: str) -> str:
+        return gen.constrained_reply(short_answer_messages(question, "short", evidence, []),
+                                     span_grammar("short", evidence, [], question), [], 16)
+
+    def pick() -> list[float]:
+        offered = [(s, 1) for s in evidence]
+        return gen.choice_probabilities(pick_messages("What does Zorbia export?", offered),
+                                        ["0", "1", "2"])
+
+    reply("What is the capital of Zorbia?")
+    picked = pick()
+    read: list[int] = []
+    llm = gen._llm
+    original = llm.eval
+    monkeypatch.setattr(llm, "eval", lambda tokens: (read.append(len(tokens)), original(tokens)))
+    resumed = reply("What does Zorbia export?")
+    assert 0 < sum(read) < 60, read  # only the new question's turn, not the ~150-token start
+    # the pick resumes from its own state (llama.cpp's sums differ slightly by batch size)
+    assert pick() == pytest.approx(picked, abs=0.02)
+    monkeypatch.undo()
+    gen._states.clear()
+    llm.reset()
+    assert reply("What does Zorbia export?") == resumed == "tin and wool"
