@@ -5,9 +5,10 @@
 On the short questions kept apart from `qa eval answer --limit 200 --seed 0`, the retrieval
 ranking's top sentence stands in for the 1.5B's pick (its choice adds nothing to the ranking,
 docs/benchmarks.md session 11). For each threshold, the evidence is that sentence and its
-passage's opening one, then the best linked article's best and opening sentences when its best
-sentence scores at least the threshold. Prints how often the evidence holds the answer and the
-share of cited passages that are gold supporting paragraphs. Skips cleanly without the data.
+passage's opening one, then the linked article's best and opening sentences when it holds at
+least the threshold's share of what the first passages lack of the question. Prints how often
+the evidence holds the answer and the share of cited passages that are gold supporting
+paragraphs. Skips cleanly without the data.
 """
 
 from __future__ import annotations

@@ -259,3 +259,17 @@ def test_a_hop_counts_only_when_it_reaches_the_entity(two_hop_index: Index) -> N
     [actor] = retrieve(two_hop_index, "Bristol Old Vic Theatre School", k=1)
     assert reached(Hop("Ines Okafor born", ("Ines Okafor",)), actor)
     assert not reached(Hop("Mara Quell born", ("Mara Quell",)), actor)
+
+
+@pytest.mark.parametrize(("sentence", "names"), [
+    ("Rajneesh Duggal is an Indian film actor and a former model.", []),
+    ("It is an extended play by American singer John Mayer.", ["John Mayer"]),
+    ("She is a Democratic member of the Texas House.", ["Texas House"]),
+    ("The song by Logan was a hit in Jordan and in the Italian charts.", ["Logan", "Jordan"]),
+    ("Aubrey Scotto was born on 15 March 1952 in Boston.", ["Boston"]),
+])
+def test_a_hop_is_taken_to_names_not_to_nationalities_or_months(sentence: str,
+                                                                  names: list[str]) -> None:
+    from qa.answer.evidence import new_names
+
+    assert list(new_names(sentence, frozenset())) == names

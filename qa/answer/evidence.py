@@ -135,13 +135,28 @@ def bridge_query(question: str, evidence: Sequence[tuple[str, int]],
     return Hop(" ".join([*names, *dict.fromkeys(missing_words)]), tuple(names))
 
 
+# A nationality or party said of someone ("is an American actor", "a Democratic member"): one
+# capitalised word after an article (or "by"), before a lower-case noun. On HotpotQA "American",
+# "Australian" and "British" led second hops to unrelated passages about other Americans.
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ese|ish|ch|ic|i)")
+_ARTICLE_BEFORE = re.compile(r"\b(?:a|an|the|by)\s+$", re.I)
+_NOUN_AFTER = re.compile(r"\s+(?!(?:is|was|are|were|has|had|and|or|in|on|at|to|of|for|with|"
+                         r"from|said)\b)[a-z]")  # "by Logan was" names Logan
+
+
 def new_names(sentence: str, asked: frozenset[str]) -> Iterator[str]:
     """The names a sentence holds that the question does not, past its first word, in order
-    (a month is no name: "born 15 March 1952")."""
+    (a month is no name: "born 15 March 1952", nor is a nationality: "an American actor")."""
     for m in _NAME_RUN.finditer(sentence):
         name = m.group()
-        if m.start() > 0 and not terms(name) <= asked and not _CALENDAR.fullmatch(name):
+        if m.start() > 0 and not terms(name) <= asked and not _CALENDAR.fullmatch(name) \
+                and not _said_of_someone(sentence, m):
             yield name
+
+
+def _said_of_someone(sentence: str, m: re.Match[str]) -> bool:
+    return bool(_DEMONYM.fullmatch(m.group()) and _ARTICLE_BEFORE.search(sentence[:m.start()])
+                and _NOUN_AFTER.match(sentence, m.end()))
 
 
 def reached(hop: Hop, passage: Passage) -> bool:
