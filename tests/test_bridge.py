@@ -103,6 +103,13 @@ def test_a_retrieved_article_whose_title_the_first_passage_holds_is_linked(
     assert [p.doc.title for p in passages] == ["Nora Vale", "Bergen"]
     assert linked_articles(passages, passages[:1]) == passages[1:]
     assert linked_articles(passages, passages[1:]) == []  # Bergen's text names no Nora Vale
+    # a retrieved article the question names word for word is linked too
+    songs = [*retrieve(index, "Nora Vale", k=1), *retrieve(index, "Glass Tide single", k=1)]
+    assert [p.doc.title for p in songs] == ["Nora Vale", "Glass Tide"]
+    assert linked_articles(songs, songs[:1]) == []
+    assert linked_articles(songs, songs[:1], "In which country did Glass Tide chart?") == \
+        songs[1:]
+    assert linked_articles(songs, songs[:1], "In which country did Glass Tides chart?") == []
     question = "On which coast is the city where Nora Vale was born?"
     link = bridge(question, [("Her mother taught music.", 1)], passages, None, index.embedder)
     assert link is not None and link.passage.doc.title == "Bergen"

@@ -17,11 +17,20 @@ ranking (docs/benchmarks.md, session 11), so the best sentence is the ranking's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.answer.evidence import Hop, Retriever, bare_title, new_names, titled, wanted_terms
+from qa.answer.evidence import (
+    Hop,
+    Retriever,
+    bare_title,
+    new_names,
+    plain_title,
+    titled,
+    wanted_terms,
+)
 from qa.answer.sentences import rank_sentences
 from qa.cite import terms, vocabulary
 from qa.records import Passage
@@ -91,7 +100,7 @@ def bridge(question: str, evidence: Evidence, passages: Sequence[Passage],
     asked = terms(question)
     names = list(dict.fromkeys(n for s in read for n in new_names(s, asked)))[:MAX_NAMES]
     found = [(name, _article(Hop(name, (name,)), passages, first, more)) for name in names]
-    found += [(p.doc.title, p) for p in linked_articles(passages, first)]
+    found += [(p.doc.title, p) for p in linked_articles(passages, first, question)]
     best: tuple[float, str, Passage] | None = None
     for name, article in found:
         share = len(missing & vocabulary(_titled_text(article))) / len(missing) \
@@ -107,13 +116,20 @@ def bridge(question: str, evidence: Evidence, passages: Sequence[Passage],
                                                      if s)), share)
 
 
-def linked_articles(passages: Sequence[Passage], first: Sequence[Passage]) -> list[Passage]:
+def linked_articles(passages: Sequence[Passage], first: Sequence[Passage],
+                    question: str = "") -> list[Passage]:
     """The retrieved passages whose title a passage of the first evidence holds (the college a
-    biography says she taught at), in retrieval order; not those under a first passage's own
-    title."""
+    biography says she taught at) or the question names, word for word (the film "I Love You
+    Too" when the first pick was its writer's biography), in retrieval order; not those under a
+    first passage's own title."""
     seen = {bare_title(p) for p in first}
     return [p for p in passages if (title := bare_title(p)) and title not in seen
-            and any(title <= vocabulary(f.text) for f in first)]
+            and (any(title <= vocabulary(f.text) for f in first)
+                 or _names(question, plain_title(p)))]
+
+
+def _names(text: str, title: str) -> bool:
+    return bool(title) and re.search(rf"(?<!\w){re.escape(title)}(?!\w)", text, re.I) is not None
 
 
 def _titled_text(passage: Passage) -> str:

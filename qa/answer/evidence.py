@@ -182,7 +182,12 @@ def titled_with(name: str, passage: Passage) -> bool:
 
 def bare_title(passage: Passage) -> frozenset[str]:
     """The terms of the passage's title without its parenthesis ("Magazine (band)")."""
-    return terms(re.sub(r"\s*\([^)]*\)", "", passage.doc.title))
+    return terms(plain_title(passage))
+
+
+def plain_title(passage: Passage) -> str:
+    """The passage's title without its parenthesis: "Magazine (band)" -> "Magazine"."""
+    return re.sub(r"\s*\([^)]*\)", "", passage.doc.title).strip()
 
 
 def is_about(entity: str, passage: Passage) -> bool:
