@@ -8,8 +8,8 @@ paragraph and of 184 in its first two; the four passages retrieved for the quest
 only 128. A document's opening sentence that names its title says what the document is about
 (an encyclopaedia's lead), so it joins the evidence of the passage it opens, and the article
 linked to the first evidence (titled with a name it holds, or a retrieved passage whose title
-its passages' text holds) lends its best sentence and its opening one, when it holds what the
-first passages lack of the question (`LINK_SCORE`).
+its passages' text or the question names) lends its best sentence and its opening one, when it
+holds what the first passages lack of the question (`LINK_SCORE`).
 
 No model reads the bridge: the 1.5B's choice among offered sentences adds nothing to their
 ranking (docs/benchmarks.md, session 11), so the best sentence is the ranking's.
@@ -42,10 +42,11 @@ if TYPE_CHECKING:
 # The least share of the question's terms missing from the first evidence's passages that a
 # linked article must hold. Tuned on the 208 held-out HotpotQA short questions, the ranking's top
 # sentence standing in for the pick (`python bench/bridge_tune.py`, session 14): the evidence
-# holds the answer / supporting precision with no link 26.0% / 82.7%, at 0.3 45.2 / 85.5, at 0.5
-# 41.3 / 85.1. Session 13 chose the article whose best sentence matched the whole question best
-# (38.9 / 83.8): that favours the distractors, which HotpotQA picked for resembling the question,
-# over the article that holds what the first passage lacks.
+# holds the answer / supporting precision with no link 26.0% / 82.7%, at 0.2 47.6 / 85.2, at 0.3
+# 47.1 / 85.6, at 0.4 44.7 / 85.9, at 0.5 42.8 / 85.5. Session 13 chose the article whose best
+# sentence matched the whole question best (38.9 / 83.8): that favours the distractors, which
+# HotpotQA picked for resembling the question, over the article that holds what the first
+# passage lacks.
 LINK_SCORE = 0.3
 MAX_NAMES = 6  # names tried, in the order the evidence gives them (each may cost a retrieval)
 
@@ -91,7 +92,8 @@ def bridge(question: str, evidence: Evidence, passages: Sequence[Passage],
     question, if that share is at least `least_score`; None otherwise (or when they lack
     nothing). Linked: titled with a name the evidence (or its passages' openings) holds and the
     question does not (retrieved already, else retrieved by that name), or a retrieved passage
-    whose title a first passage's text holds. Ties go to the first found."""
+    whose title a first passage's text or the question names (`linked_articles`). Ties go to
+    the first found."""
     first = [passages[n - 1] for _, n in evidence]
     missing = wanted_terms(question) - vocabulary(" ".join(_titled_text(p) for p in first))
     if not missing:
