@@ -22,10 +22,21 @@ def run() -> None:
     try:
         app()
     finally:
+        _ignore_interrupts()
+
+
+def _ignore_interrupts() -> None:
+    """Ignore SIGINT from now on. One that arrives while this is being set (Python checks for
+    signals as it enters `signal.signal`, a Python function) is the end's Ctrl-C, already
+    handled: set it again, and the command's own exit goes on (CI saw that traceback once)."""
+    while True:
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            return
+        except KeyboardInterrupt:
+            continue
         except ValueError:  # not the main thread: nothing to protect
-            pass
+            return
 
 
 app = typer.Typer(help="Cited answers and daily briefings from your own documents.",
