@@ -22,21 +22,18 @@ def run() -> None:
     try:
         app()
     finally:
-        _ignore_interrupts()
-
-
-def _ignore_interrupts() -> None:
-    """Ignore SIGINT from now on. One that arrives while this is being set (Python checks for
-    signals as it enters `signal.signal`, a Python function) is the end's Ctrl-C, already
-    handled: set it again, and the command's own exit goes on (CI saw that traceback once)."""
-    while True:
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            return
-        except KeyboardInterrupt:
-            continue
-        except ValueError:  # not the main thread: nothing to protect
-            return
+        # A SIGINT arriving now, after the command, is ignored like those after it. Python
+        # raises it at the next function entry, so the retry loop is written out here, where
+        # that entry (into signal.signal) is inside the try; a helper's own entry was not (a
+        # fresh-clone CI run printed that traceback once).
+        while True:
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                break
+            except KeyboardInterrupt:
+                continue
+            except ValueError:  # not the main thread: nothing to protect
+                break
 
 
 app = typer.Typer(help="Cited answers and daily briefings from your own documents.",
