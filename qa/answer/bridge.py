@@ -101,13 +101,13 @@ def bridge(question: str, evidence: Evidence, passages: Sequence[Passage],
     read = [s for s, _ in evidence] + [o for p in first if (o := opening(p))]
     asked = terms(question)
     names = list(dict.fromkeys(n for s in read for n in new_names(s, asked)))[:MAX_NAMES]
-    found = [(name, _article(Hop(name, (name,)), passages, first, more)) for name in names]
+    found = [(name, article) for name in names
+             if (article := _article(Hop(name, (name,)), passages, first, more)) is not None]
     found += [(p.doc.title, p) for p in linked_articles(passages, first, question)]
     best: tuple[float, str, Passage] | None = None
     for name, article in found:
-        share = len(missing & vocabulary(_titled_text(article))) / len(missing) \
-            if article is not None else 0.0
-        if article is not None and (best is None or share > best[0]):
+        share = len(missing & vocabulary(_titled_text(article))) / len(missing)
+        if best is None or share > best[0]:
             best = (share, name, article)
     if best is None or best[0] < least_score:
         return None

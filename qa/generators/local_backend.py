@@ -59,7 +59,7 @@ class PromptStates:
     state is the used cache only (a few MB), copied in milliseconds."""
 
     def __init__(self) -> None:
-        self._saved: dict[str, tuple[bytes, Any, int]] = {}
+        self._saved: dict[str, tuple[bytes, Any]] = {}  # kind -> (state, the tokens it holds)
         self._last = ""
 
     def keep(self, llm: Any, kind: str) -> None:
@@ -68,8 +68,7 @@ class PromptStates:
         size = llama_cpp.llama_state_get_size(llm._ctx.ctx)
         buffer = (ctypes.c_uint8 * size)()
         used = llama_cpp.llama_state_get_data(llm._ctx.ctx, buffer, size)
-        self._saved[kind] = (bytes(buffer)[:used], llm.input_ids[:llm.n_tokens].copy(),
-                             llm.n_tokens)
+        self._saved[kind] = (ctypes.string_at(buffer, used), llm.input_ids[:llm.n_tokens].copy())
         self._last = kind
 
     def resume(self, llm: Any, kind: str) -> None:
@@ -79,12 +78,12 @@ class PromptStates:
 
         if kind == self._last or kind not in self._saved:
             return
-        data, tokens, count = self._saved[kind]
+        data, tokens = self._saved[kind]
         buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
         if llama_cpp.llama_state_set_data(llm._ctx.ctx, buffer, len(data)) != len(data):
             raise RuntimeError("cannot restore the model's saved state")
-        llm.input_ids[:count] = tokens
-        llm.n_tokens = count
+        llm.input_ids[:len(tokens)] = tokens
+        llm.n_tokens = len(tokens)
         self._last = kind
 
     def elsewhere(self) -> None:
