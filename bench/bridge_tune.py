@@ -13,44 +13,28 @@ paragraphs. Skips cleanly without the data.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
+from held_out import held_out
 
 from qa.answer.bridge import bridge, with_openings
 from qa.answer.direct import question_kind
 from qa.answer.sentences import rank_sentences
-from qa.eval.answers import corpus_file, kept_apart, read_generic
 from qa.eval.metrics import contains_answer
-from qa.eval.retrieval import open_eval_index
-from qa.records import Passage
-from qa.retrieve import retrieve
-from qa.settings import load_settings
 
-MULTIHOP = Path(__file__).resolve().parents[1].parent / "shared/eval/multihop"
 THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, float("inf"))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="hotpotqa-dev", help="a folder of ../shared/eval/multihop")
-    parser.add_argument("--k", type=int, default=4)  # `qa eval answer`'s default
-    args = parser.parse_args()
-    folder = MULTIHOP / args.set
-    if not (folder / "questions.jsonl").is_file():
-        print(f"skipped: {folder} not found")
+    held_out_set = held_out(__doc__.splitlines()[0])
+    if held_out_set is None:
         return 0
-    settings = load_settings({"generator": "extractive", "k": args.k}).settings
-    docs, items = read_generic(folder / "corpus.jsonl", folder / "questions.jsonl")
-    items = [i for i in kept_apart(items) if question_kind(i.question) == "short"]
-    index = open_eval_index(settings, corpus_file(settings, f"multihop-{folder.name}", docs))
+    items = [i for i in held_out_set.items if question_kind(i.question) == "short"]
+    index = held_out_set.open_index()
+    more = held_out_set.retriever(index)
     held = dict.fromkeys(THRESHOLDS, 0)
     cited = dict.fromkeys(THRESHOLDS, 0)
     gold = dict.fromkeys(THRESHOLDS, 0)
     try:
         for item in items:
-            def more(query: str) -> list[Passage]:
-                return retrieve(index, query, k=args.k, fusion_k=settings.fusion_k)
-
             passages = more(item.question)
             ranked = rank_sentences(item.question, passages, index.embedder)
             if not ranked:
@@ -70,7 +54,7 @@ def main() -> int:
                 gold[threshold] += len(titles & set(item.supporting))
     finally:
         index.close()
-    print(f"{len(items)} short questions kept apart ({args.set}, k={args.k})")
+    print(f"{len(items)} short questions kept apart ({held_out_set.name}, k={held_out_set.k})")
     for threshold in THRESHOLDS:
         print(f"LINK_SCORE {threshold}: holds the answer {100 * held[threshold] / len(items):.1f}%"
               f", supporting precision {100 * gold[threshold] / max(cited[threshold], 1):.1f}%")

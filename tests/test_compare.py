@@ -289,3 +289,28 @@ def test_a_retrieved_article_of_a_name_the_evidence_holds_is_read_first(
     assert answer.hops == ["Lanterns"]
     assert {"Lanterns (Nora Vale album)", "Glass Tide"} <= _cited_titles(answer)
     assert "2012" in answer.direct, (answer.direct, answer.sentences)
+
+
+POETS = {
+    "Ivo Rant": "Ivo Rant (born 3 May 1939) was an American comic book writer from Ohio.",
+    "Mina Holt": "Mina Holt is a writer, born first of three children, who married Ivo Rant "
+                 "in 1983.",
+    "Dena Sorel": "Dena Sorel (24 October 1923 – 1997) was a British-born poet.",
+    "Harbour Lines": "Harbour Lines is a magazine that printed poems by Dena Sorel, born "
+                     "first in her family to write.",
+}
+
+
+@pytest.mark.parametrize("k", [4, 2])
+def test_a_thing_compared_is_read_in_its_own_article(tmp_path: Path, k: int) -> None:
+    """Mina Holt's passage names her husband and the question's words; when he was born is in
+    his own article, read when it was retrieved (k=4) and retrieved for when not (k=2)."""
+    index = articles_index(tmp_path, POETS)
+    try:
+        answer = ask(index, ExtractiveGenerator(),
+                     "Who was born first, Ivo Rant or Dena Sorel?", AnswerOptions(k=k))
+    finally:
+        index.close()
+    assert not answer.refused, answer.withheld
+    assert _cited_titles(answer) == {"Ivo Rant", "Dena Sorel"}, answer.sentences
+    assert answer.direct == "Dena Sorel"

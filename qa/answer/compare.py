@@ -18,7 +18,7 @@ a passage of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -109,11 +109,13 @@ def compare(question: str, entities: Sequence[str], passages: list[Passage],
         focus = " ".join(w for w in re.findall(r"[\w’'\-]+", question)
                          if not terms(w) & others)
         queries: list[str] = []
-        mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
-        if not mine and more is not None:
+        mine = _theirs(entity, passages, about, own=not titled)
+        # no passage about it, or none its own: retrieve for it
+        if more is not None and (not mine or OWN_ARTICLE == "retrieve" and not titled
+                                 and not any(_own(entity, passages[n - 1]) for n in mine)):
             queries.append(f"{entity} {focus}")
             passages = _extend(passages, more(queries[-1]))
-            mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
+            mine = _theirs(entity, passages, about, own=not titled)
         first = _best(focus, passages, mine) if mine else None
         if first is None:
             return Comparison(lines, passages, missing=entity)
@@ -166,6 +168,26 @@ def _bridged(bridge: Bridge, question: str, first: tuple[str, int], known: froze
             if theirs:
                 return (" ".join([candidate, *missing]), theirs), passages
     return None, passages
+
+
+# Where a thing compared is read: in its own article (titled with its name) when one is held,
+# not in any passage naming it: "Joyce Brabner" names her husband Harvey Pekar, but when he was
+# born is in "Harvey Pekar". "retrieve": also retrieve for it when no passage held is its own.
+# bench/compare_tune.py measures the three.
+OWN_ARTICLE: Literal["off", "held", "retrieve"] = "retrieve"
+
+
+def _theirs(entity: str, passages: Sequence[Passage],
+            about: Callable[[str, Passage], bool], *, own: bool) -> list[int]:
+    """The numbers of the passages about `entity`: with `own`, its own articles when any is
+    held, else every passage `about` accepts."""
+    mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
+    owned = [n for n in mine if _own(entity, passages[n - 1])] if own else []
+    return owned or mine
+
+
+def _own(entity: str, passage: Passage) -> bool:
+    return OWN_ARTICLE != "off" and titled_with(entity, passage)
 
 
 def _titled(entity: str, passage: Passage) -> bool:
