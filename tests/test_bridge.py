@@ -13,7 +13,7 @@ from scripted import Scripted
 
 from qa.answer.ask import AnswerOptions, ask
 from qa.answer.bridge import LINK_SCORE, bridge, linked_articles, opening, with_openings
-from qa.answer.evidence import Retriever
+from qa.answer.evidence import Retriever, lists_articles, titled_with
 from qa.records import Passage
 from qa.retrieve import retrieve
 from vectorstore.index import Index
@@ -110,6 +110,8 @@ def test_a_retrieved_article_whose_title_the_first_passage_holds_is_linked(
     assert linked_articles(songs, songs[:1], "In which country did Glass Tide chart?") == \
         songs[1:]
     assert linked_articles(songs, songs[:1], "In which country did Glass Tides chart?") == []
+    # as a name: "glass tide" in lower case is no title
+    assert linked_articles(songs, songs[:1], "In which country did the glass tide rise?") == []
     question = "On which coast is the city where Nora Vale was born?"
     link = bridge(question, [("Her mother taught music.", 1)], passages, None, index.embedder)
     assert link is not None and link.passage.doc.title == "Bergen"
@@ -152,3 +154,19 @@ def test_a_confident_pick_of_the_bridge_sentence_is_answered_from_the_article(
              for c in s.citations}
     assert cited == {"Glass Tide", "Nora Vale"}
     assert "Bergen" in " ".join(s.text for s in answer.sentences)
+
+
+def test_a_disambiguation_page_is_no_article_of_the_name(tmp_path: Path) -> None:
+    pages = {"Nora Vale": "Nora Vale (born 4 May 1980) is a Norwegian singer.",
+             "Tern": "Tern may refer to: Tern (band), a Norwegian band; Tern (bird).",
+             "Glass Tide (disambiguation)": "Glass Tide is a song by Tern; a novel."}
+    index = articles_index(tmp_path, pages)
+    try:
+        passages = [next(p for p in retrieve(index, text, k=3) if p.doc.title == title)
+                    for title, text in pages.items()]
+    finally:
+        index.close()
+    assert [lists_articles(p) for p in passages] == [False, True, True]
+    assert not titled_with("Tern", passages[1])
+    # the singer's text names neither page's title, the question names both
+    assert linked_articles(passages, passages[:1], "Did Tern record Glass Tide?") == []

@@ -18,6 +18,7 @@ from qa.answer import direct
 from qa.answer.bridge import bridge, with_openings
 from qa.answer.chain import chain_of
 from qa.answer.compare import Comparison, compare, compared
+from qa.answer.connected import connected
 from qa.answer.decide import by_time, same_place
 from qa.answer.direct import Kind, options_of, question_kind
 from qa.answer.evidence import (
@@ -194,7 +195,7 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
                           more=more, focus=focus, on_text=on_text)
     if pick is not None and answer.verification is None:
         answer.verification = pick.stated
-    return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir)
+    return connected(direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir))
 
 
 def _picked(generator: Generator, embedder: Embedder | None, question: str, kind: Kind,

@@ -17,7 +17,6 @@ ranking (docs/benchmarks.md, session 11), so the best sentence is the ranking's.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,8 +25,9 @@ from qa.answer.evidence import (
     Hop,
     Retriever,
     bare_title,
+    lists_articles,
+    names_as_a_name,
     new_names,
-    plain_title,
     titled,
     wanted_terms,
 )
@@ -121,17 +121,13 @@ def bridge(question: str, evidence: Evidence, passages: Sequence[Passage],
 def linked_articles(passages: Sequence[Passage], first: Sequence[Passage],
                     question: str = "") -> list[Passage]:
     """The retrieved passages whose title a passage of the first evidence holds (the college a
-    biography says she taught at) or the question names, word for word (the film "I Love You
-    Too" when the first pick was its writer's biography), in retrieval order; not those under a
-    first passage's own title."""
+    biography says she taught at) or the question names as a name (the film "I Love You Too"
+    when the first pick was its writer's biography), in retrieval order; not those under a
+    first passage's own title, nor disambiguation pages."""
     seen = {bare_title(p) for p in first}
     return [p for p in passages if (title := bare_title(p)) and title not in seen
-            and (any(title <= vocabulary(f.text) for f in first)
-                 or _names(question, plain_title(p)))]
-
-
-def _names(text: str, title: str) -> bool:
-    return bool(title) and re.search(rf"(?<!\w){re.escape(title)}(?!\w)", text, re.I) is not None
+            and not lists_articles(p) and (any(title <= vocabulary(f.text) for f in first)
+                 or names_as_a_name(question, p))]
 
 
 def _titled_text(passage: Passage) -> str:

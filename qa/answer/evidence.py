@@ -176,8 +176,25 @@ def titled(hop: Hop, passage: Passage, first: Sequence[Passage]) -> bool:
 
 
 def titled_with(name: str, passage: Passage) -> bool:
-    """Whether the passage's title, its parenthesis aside, is `name`."""
-    return bool(terms(name)) and bare_title(passage) == terms(name)
+    """Whether the passage is the article of `name`: its title, the parenthesis aside, is the
+    name, and it is no disambiguation page."""
+    return bool(terms(name)) and bare_title(passage) == terms(name) \
+        and not lists_articles(passage)
+
+
+# "Tom Johnston may refer to: ...", "United States (disambiguation)": a list of the articles a
+# name may mean, never a gold paragraph of HotpotQA or 2WikiMultihopQA (1 of 958 questions), so
+# no bridge to read for the facts about the name.
+_DISAMBIGUATION = re.compile(r"\b(?:may|can|might)\s+(?:also\s+)?(?:refer|be\s+used\s+to\s+"
+                             r"refer)\s+to\b", re.I)
+
+
+def lists_articles(passage: Passage) -> bool:
+    """Whether the passage is a disambiguation page: so titled, or its document opens by
+    saying what the name may refer to."""
+    if passage.doc.title.endswith("(disambiguation)"):
+        return True
+    return passage.chunk.ordinal == 0 and _DISAMBIGUATION.search(passage.text[:300]) is not None
 
 
 def bare_title(passage: Passage) -> frozenset[str]:
@@ -188,6 +205,16 @@ def bare_title(passage: Passage) -> frozenset[str]:
 def plain_title(passage: Passage) -> str:
     """The passage's title without its parenthesis: "Magazine (band)" -> "Magazine"."""
     return re.sub(r"\s*\([^)]*\)", "", passage.doc.title).strip()
+
+
+def names_as_a_name(text: str, passage: Passage) -> bool:
+    """Whether `text` names the passage's article word for word (its title, the parenthesis
+    aside, in any case: questions capitalise "Step Into The Light") and as a name, not in lower
+    case: "What portable media player ...?" names no article "Portable media player"."""
+    title = plain_title(passage)
+    return bool(title) and not lists_articles(passage) and any(
+        not text[m.start()].islower()
+        for m in re.finditer(rf"(?<!\w){re.escape(title)}(?!\w)", text, re.I))
 
 
 def is_about(entity: str, passage: Passage) -> bool:
