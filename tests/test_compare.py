@@ -314,3 +314,19 @@ def test_a_thing_compared_is_read_in_its_own_article(tmp_path: Path, k: int) -> 
     assert not answer.refused, answer.withheld
     assert _cited_titles(answer) == {"Ivo Rant", "Dena Sorel"}, answer.sentences
     assert answer.direct == "Dena Sorel"
+
+
+def test_of_two_own_articles_the_one_the_question_qualifies_is_read(tmp_path: Path) -> None:
+    """"Tern (album)" is titled with the band's name too; the question asks about a band."""
+    index = articles_index(tmp_path, {
+        "Tern (album)": "Tern is an album by the band Tern, whose first single was formed "
+                        "in 1990 from demos.",
+        "Tern": "Tern is a band formed in 1998 in Oslo.",
+        "Vale": "Vale is a band formed in 1995 in Bergen."})
+    try:
+        answer = ask(index, ExtractiveGenerator(), "Which band was formed first, Tern or Vale?",
+                     AnswerOptions(k=4))
+    finally:
+        index.close()
+    assert _cited_titles(answer) == {"Tern", "Vale"}, answer.sentences
+    assert answer.direct == "Vale"

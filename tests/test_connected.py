@@ -30,11 +30,12 @@ def index(tmp_path: Path) -> Iterator[Index]:
     index.close()
 
 
-def _answer(index: Index, question: str, direct: str, titles: list[str]) -> Answer:
+def _answer(index: Index, question: str, direct: str, titles: list[str],
+            articles: dict[str, str] = ARTICLES) -> Answer:
     """An answer whose evidence is the whole text of each titled passage, cited in turn."""
     passages: list[Passage] = []
     for title in titles:
-        passages += [p for p in retrieve(index, ARTICLES[title], k=4) if p.doc.title == title][:1]
+        passages += [p for p in retrieve(index, articles[title], k=4) if p.doc.title == title][:1]
     sentences = [Sentence(p.text, [Citation(n, p.chunk.chunk_id, (0, len(p.text)), 1.0)])
                  for n, p in enumerate(passages, 1)]
     return Answer(question, sentences, passages, "test", direct=direct, kind="short")
@@ -71,6 +72,31 @@ def test_evidence_not_holding_the_answer_word_for_word_is_kept_whole(index: Inde
     assert _cited(answer) == titles
     answer = _answer(index, "Who recorded Harbour Lights?", "Oslo", titles)
     assert _cited(connected(answer)) == ["Harbour Lights"]
-    answer = _answer(index, "Who recorded Harbour Lights?", "Oslo", titles)
-    answer.kind = "options"  # only short answers are trimmed
+    answer = _answer(index, "Is Harbour Lights from Oslo?", "yes", titles)
+    answer.kind = "yesno"  # only short answers and options are trimmed
     assert _cited(connected(answer)) == titles
+
+
+def test_a_comparison_keeps_each_line_and_the_passages_linked_to_it(index: Index) -> None:
+    """The option not chosen is named by the question; the singer's article is linked to its
+    song's passage, not to the chosen option's: kept all the same (links are followed from
+    every passage kept)."""
+    answer = _answer(index, "Which song is older, Glass Tide or Harbour Lights?",
+                     "Harbour Lights",
+                     ["Harbour Lights", "Glass Tide", "Nora Vale", "Portable music player"])
+    answer.kind = "options"
+    assert _cited(connected(answer)) == ["Harbour Lights", "Glass Tide", "Nora Vale"]
+
+
+def test_titles_that_name_nothing_link_nothing(tmp_path: Path) -> None:
+    """File names (or headlines) are no article titles: the film's passage, which names the
+    star whose passage holds the answer, stays."""
+    files = {"notes-1": "Night Train is a 2017 crime film starring Ines Okafor.",
+             "notes-2": "Ines Okafor is an actress born in 1984 in Lagos."}
+    index = articles_index(tmp_path, files)
+    try:
+        answer = connected(_answer(index, "Where was the star of Night Train born?", "Lagos",
+                                   ["notes-2", "notes-1"], files))
+    finally:
+        index.close()
+    assert _cited(answer) == ["notes-2", "notes-1"]

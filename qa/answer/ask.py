@@ -175,13 +175,13 @@ def answer_passages(generator: Generator, embedder: Embedder | None, question: s
     if entities:
         answer, chosen = _comparison(embedder, generator.name, question, entities, choices,
                                      passages, more, strict=options.strict, on_text=on_text)
-        return direct.finish(answer, generator, choices, prompts_dir=options.prompts_dir,
-                             chosen=chosen)
+        return connected(direct.finish(answer, generator, choices,
+                                       prompts_dir=options.prompts_dir, chosen=chosen))
     chain = chain_of(question, passages, more) if kind == "short" and style == "pick" else None
     if chain is not None:
-        return direct.finish(_chained(embedder, generator.name, question, chain,
-                                      strict=options.strict, on_text=on_text),
-                             generator, choices, prompts_dir=options.prompts_dir)
+        return connected(direct.finish(_chained(embedder, generator.name, question, chain,
+                                                strict=options.strict, on_text=on_text),
+                                       generator, choices, prompts_dir=options.prompts_dir))
     pick = pick_sentence(generator, question, passages, prompts_dir=options.prompts_dir,
                          embedder=embedder) if options.verify or style == "pick" else None
     threshold = refusal_threshold(options.verify_threshold, generator)

@@ -109,13 +109,13 @@ def compare(question: str, entities: Sequence[str], passages: list[Passage],
         focus = " ".join(w for w in re.findall(r"[\w’'\-]+", question)
                          if not terms(w) & others)
         queries: list[str] = []
-        mine = _theirs(entity, passages, about, own=not titled)
+        mine = _theirs(entity, passages, about, own=not titled, question=question)
         # no passage about it, or none its own: retrieve for it
         if more is not None and (not mine or OWN_ARTICLE == "retrieve" and not titled
                                  and not any(_own(entity, passages[n - 1]) for n in mine)):
             queries.append(f"{entity} {focus}")
             passages = _extend(passages, more(queries[-1]))
-            mine = _theirs(entity, passages, about, own=not titled)
+            mine = _theirs(entity, passages, about, own=not titled, question=question)
         first = _best(focus, passages, mine) if mine else None
         if first is None:
             return Comparison(lines, passages, missing=entity)
@@ -178,12 +178,20 @@ OWN_ARTICLE: Literal["off", "held", "retrieve"] = "retrieve"
 
 
 def _theirs(entity: str, passages: Sequence[Passage],
-            about: Callable[[str, Passage], bool], *, own: bool) -> list[int]:
+            about: Callable[[str, Passage], bool], *, own: bool, question: str) -> list[int]:
     """The numbers of the passages about `entity`: with `own`, its own articles when any is
-    held, else every passage `about` accepts."""
+    held (those whose title's parenthesis the question's words hold, when any does: "Which
+    band, A Silent Film or ...?" is about "A Silent Film", not "A Silent Film (album)"), else
+    every passage `about` accepts."""
     mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
     owned = [n for n in mine if _own(entity, passages[n - 1])] if own else []
-    return owned or mine
+    fitting = [n for n in owned if _qualifier(passages[n - 1]) <= terms(question)]
+    return fitting or owned or mine
+
+
+def _qualifier(passage: Passage) -> frozenset[str]:
+    """The terms of the title's parenthesis: "Magazine (band)" -> {"band"}."""
+    return terms(" ".join(re.findall(r"\(([^)]*)\)", passage.doc.title)))
 
 
 def _own(entity: str, passage: Passage) -> bool:
