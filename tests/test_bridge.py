@@ -159,14 +159,16 @@ def test_a_confident_pick_of_the_bridge_sentence_is_answered_from_the_article(
 def test_a_disambiguation_page_is_no_article_of_the_name(tmp_path: Path) -> None:
     pages = {"Nora Vale": "Nora Vale (born 4 May 1980) is a Norwegian singer.",
              "Tern": "Tern may refer to: Tern (band), a Norwegian band; Tern (bird).",
-             "Glass Tide (disambiguation)": "Glass Tide is a song by Tern; a novel."}
+             "Glass Tide (disambiguation)": "Glass Tide is a song by Tern; a novel.",
+             "Brussels Griffon": "The Brussels Griffon is a breed of toy dog. The name may "
+                                 "refer to three breeds."}
     index = articles_index(tmp_path, pages)
     try:
         passages = [next(p for p in retrieve(index, text, k=3) if p.doc.title == title)
                     for title, text in pages.items()]
     finally:
         index.close()
-    assert [lists_articles(p) for p in passages] == [False, True, True]
+    assert [lists_articles(p) for p in passages] == [False, True, True, False]
     assert not titled_with("Tern", passages[1])
     # the singer's text names neither page's title, the question names both
     assert linked_articles(passages, passages[:1], "Did Tern record Glass Tide?") == []

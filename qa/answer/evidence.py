@@ -190,11 +190,13 @@ _DISAMBIGUATION = re.compile(r"\b(?:may|can|might)\s+(?:also\s+)?(?:refer|be\s+u
 
 
 def lists_articles(passage: Passage) -> bool:
-    """Whether the passage is a disambiguation page: so titled, or its document opens by
-    saying what the name may refer to."""
+    """Whether the passage is a disambiguation page: so titled, or its document's first
+    sentence says what the name may refer to (a later one may say it of a nickname: "The
+    Griffon Bruxellois may refer to" three breeds, in a gold paragraph)."""
     if passage.doc.title.endswith("(disambiguation)"):
         return True
-    return passage.chunk.ordinal == 0 and _DISAMBIGUATION.search(passage.text[:300]) is not None
+    first = re.split(r"(?<=[.!?])\s", passage.text[:300], maxsplit=1)[0]
+    return passage.chunk.ordinal == 0 and _DISAMBIGUATION.search(first) is not None
 
 
 def bare_title(passage: Passage) -> frozenset[str]:
