@@ -100,3 +100,19 @@ def test_titles_that_name_nothing_link_nothing(tmp_path: Path) -> None:
     finally:
         index.close()
     assert _cited(answer) == ["notes-2", "notes-1"]
+
+
+def test_a_title_whose_words_the_question_capitalises_is_named(index: Index) -> None:
+    question = "Which city is the singer of Harbour Lights from, asked Nora Kristin Vale?"
+    answer = connected(_answer(index, question, "Oslo", ["Harbour Lights", "Nora Vale"]))
+    assert _cited(answer) == ["Harbour Lights", "Nora Vale"]
+    answer = connected(_answer(index, question, "Oslo",
+                               ["Harbour Lights", "Portable music player"]))
+    assert _cited(answer) == ["Harbour Lights"]
+
+
+def test_the_answer_is_held_as_a_word(index: Index) -> None:
+    """"Berg" is no word of "Bergen": no passage holds it, and nothing is dropped."""
+    titles = ["Nora Vale", "Harbour Lights"]
+    answer = connected(_answer(index, "Where was Nora Vale born?", "Berg", titles))
+    assert _cited(answer) == titles
