@@ -116,3 +116,18 @@ def test_the_answer_is_held_as_a_word(index: Index) -> None:
     titles = ["Nora Vale", "Harbour Lights"]
     answer = connected(_answer(index, "Where was Nora Vale born?", "Berg", titles))
     assert _cited(answer) == titles
+
+
+def test_a_title_named_in_lower_case_is_no_link(tmp_path: Path) -> None:
+    """The film's text says "a cameo role": a common noun, no link to the article "Cameo role",
+    while it names "Ines Okafor" as a name."""
+    pages = {"Night Train": "Night Train is a 2017 crime film with a cameo role by Ines Okafor.",
+             "Cameo role": "A cameo role is a brief appearance of a known person in a film.",
+             "Ines Okafor": "Ines Okafor is an actress born in 1984 in Lagos."}
+    index = articles_index(tmp_path, pages)
+    try:
+        answer = connected(_answer(index, "Where was the actress with a cameo in Night Train "
+                                          "born?", "Lagos", list(pages), pages))
+    finally:
+        index.close()
+    assert _cited(answer) == ["Night Train", "Ines Okafor"]

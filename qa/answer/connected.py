@@ -8,13 +8,14 @@ the answer. HotpotQA's distractors (chosen for resembling the question) are read
 concept article "Portable media player" beside "The Apple iPod+HP ... distributed through HP",
 "Page Cortez ... a Republican" for "Are Philip Cortez and Julian Castro democratic or
 republican?". A passage leads to one kept when the question names it (its title as a name, or
-every word of its title among the question's capitalised words), or either names the other's
-title (an encyclopaedia's link), followed from every passage kept (a comparison keeps the option not
-chosen and its director's passage). Replayed without a model on session 15's HotpotQA run (at
-the commit before this step's last changes): supporting precision 89.0 -> 89.4%, contains
-unchanged; on the run before any of it, 85.8 -> 89.0%. 2Wiki (session 14's run): 92.8 -> 95.6%,
-2 of its 439 gold passages cited dropped. Only where titles name articles (a passage opens by
-naming its title, or the question or a link names one): file names and headlines link nothing.
+every word of its title among the question's capitalised words), or either passage's text
+names the other's title as a name (an encyclopaedia's link), followed from every passage kept
+(a comparison keeps the option not chosen and its director's passage). Only where titles name
+articles (a passage opens by naming its title, or the question or a link names one): file
+names and headlines link nothing, and there nothing is dropped. Replayed without a model on the
+evidence of session 15's runs (docs/benchmarks.md, session 15): HotpotQA supporting precision
+85.8 -> 89.3% and 89.0 -> 89.7% (two runs), 2Wiki 92.8 -> 95.6%, contains-answer unchanged on
+all three; 2 of 2Wiki's 439 gold passages cited were dropped.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 
 from qa.answer.bridge import opening
 from qa.answer.evidence import bare_title, lists_articles, names_as_a_name
-from qa.cite import terms, vocabulary
+from qa.cite import terms
 from qa.records import Answer, Passage
 
 
@@ -83,6 +84,7 @@ def _quote(answer: Answer, number: int, span: tuple[int, int]) -> str:
 
 
 def _linked(one: Passage, other: Passage) -> bool:
-    """Whether either passage's text holds the other's title (its parenthesis aside)."""
-    return any(title and title <= vocabulary(text.text) for title, text in
-               ((bare_title(one), other), (bare_title(other), one)))
+    """Whether either passage's text names the other's title as a name: "The film stars Tyler
+    Posey" links "Tyler Posey"; "a cameo appearance by Mike Farrell" is no link to the article
+    "Cameo appearance"."""
+    return names_as_a_name(other.text, one) or names_as_a_name(one.text, other)
