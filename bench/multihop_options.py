@@ -18,12 +18,12 @@ import argparse
 import json
 from pathlib import Path
 
+from held_out import MULTIHOP
+
 from qa.answer.direct import question_kind
 from qa.eval.answers import Outcome, eval_answers, kept_apart, outcome_record, read_generic, sample
 from qa.generators.registry import make_generator
 from qa.settings import load_settings
-
-MULTIHOP = Path(__file__).resolve().parents[1].parent / "shared/eval/multihop"
 
 
 def main() -> int:

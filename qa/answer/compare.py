@@ -111,8 +111,7 @@ def compare(question: str, entities: Sequence[str], passages: list[Passage],
         queries: list[str] = []
         mine = _theirs(entity, passages, about, own=not titled, question=question)
         # no passage about it, or none its own: retrieve for it
-        if more is not None and (not mine or OWN_ARTICLE == "retrieve" and not titled
-                                 and not any(_own(entity, passages[n - 1]) for n in mine)):
+        if more is not None and (not mine or not titled and _lacks_own(entity, passages, mine)):
             queries.append(f"{entity} {focus}")
             passages = _extend(passages, more(queries[-1]))
             mine = _theirs(entity, passages, about, own=not titled, question=question)
@@ -185,8 +184,15 @@ def _theirs(entity: str, passages: Sequence[Passage],
     every passage `about` accepts."""
     mine = [n for n, p in enumerate(passages, 1) if about(entity, p)]
     owned = [n for n in mine if _own(entity, passages[n - 1])] if own else []
-    fitting = [n for n in owned if _qualifier(passages[n - 1]) <= terms(question)]
+    asked = terms(question)
+    fitting = [n for n in owned if _qualifier(passages[n - 1]) <= asked]
     return fitting or owned or mine
+
+
+def _lacks_own(entity: str, passages: Sequence[Passage], numbers: Sequence[int]) -> bool:
+    """Whether none of the passages `numbers` is the entity's own article, and one is to be
+    retrieved for then (OWN_ARTICLE "retrieve")."""
+    return OWN_ARTICLE == "retrieve" and not any(_own(entity, passages[n - 1]) for n in numbers)
 
 
 def _qualifier(passage: Passage) -> frozenset[str]:
