@@ -57,3 +57,17 @@ class Scripted:
 
     def close(self) -> None:
         return None
+
+
+class ScriptedSpans(Scripted):
+    """A `Scripted` that also gives the short answer a grammar would hold it to (llama.cpp's
+    `constrained_reply`): `short`, whatever the grammar admits, so a test can make the direct
+    answer's checks meet any reply."""
+
+    def __init__(self, short: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.short = short
+
+    def constrained_reply(self, messages: list[dict[str, str]], grammar: str,
+                          choices: Sequence[str], max_tokens: int) -> str:
+        return self.short

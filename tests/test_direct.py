@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from qa.answer.asked import untimely
 from qa.answer.direct import (
     grounding_problem,
     heuristic_answer,
@@ -15,7 +16,6 @@ from qa.answer.direct import (
     options_of,
     question_kind,
     span_grammar,
-    untimely,
 )
 
 EVIDENCE = ["Baby Driver is a 2017 film directed by Edgar Wright.",
@@ -203,7 +203,7 @@ def test_the_no_model_answer_takes_the_kind_asked_for() -> None:
 ])
 def test_a_bare_number_must_be_asked_for_and_held_by_the_evidence(
         short: str, question: str, misplaced: bool) -> None:
-    from qa.answer.direct import misplaced_number
+    from qa.answer.asked import misplaced_number
 
     evidence = ["In 911 the Normans reached Normandy under Rollo, and held its 3 counties."]
     assert misplaced_number(short, question, evidence) is misplaced

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
+from qa.answer.asked import misplaced_number, missing_kind, nameless, untimely
 from qa.answer.grounding import grounding_problem
-from qa.answer.sentences import QUESTION_FILLER, has_cue, question_type
+from qa.answer.sentences import QUESTION_FILLER, question_type
 from qa.cite import terms, vocabulary
 from qa.records import Answer, Sentence
 from qa.refusal import NOT_IN_DOCUMENTS
@@ -297,19 +298,29 @@ def finish(answer: Answer, generator: object, options: Sequence[str], *,
         # "reputation" to "... the album scheduled to be released on what date?": the date
         # the evidence holds nearest the question's words instead, if any
         short = heuristic_answer(answer.question, kind, evidence, options)
+    if not short and kind == "short" and (lacking := missing_kind(answer.question, evidence)):
+        return _withheld(answer, short, f"the evidence holds no {lacking}, which the question "
+                                        f"asks for")
     if not short and kind == "short":
         # Nothing of the asked kind to point at: the checked evidence sentence is the answer.
         answer.kind = "open"
         answer.direct = " ".join(s.text for s in answer.sentences if s.supported)
         return answer
+    if kind == "short" and not chosen and nameless(short, answer.question):
+        return _withheld(answer, short, f"the direct answer {short!r} names no one, and the "
+                                        f"question asks who")
     problem = grounding_problem(short, kind, titled, options)
     if problem:
-        answer.refused = True
-        answer.withheld = f"the direct answer {short!r} is not grounded: {problem}"
-        answer.raw_text = answer.raw_text or short
-        answer.sentences = [Sentence(text=NOT_IN_DOCUMENTS)]
-        return answer
+        return _withheld(answer, short, f"the direct answer {short!r} is not grounded: {problem}")
     answer.direct = short.lower() if kind == "yesno" else short
+    return answer
+
+
+def _withheld(answer: Answer, short: str, why: str) -> Answer:
+    answer.refused = True
+    answer.withheld = why
+    answer.raw_text = answer.raw_text or short
+    answer.sentences = [Sentence(text=NOT_IN_DOCUMENTS)]
     return answer
 
 
@@ -344,31 +355,6 @@ def named_options(options: Sequence[str], evidence: Sequence[str]) -> list[str]:
     """The options every term of which the evidence holds, in the question's order."""
     held = vocabulary(" ".join(evidence))
     return [o for o in options if terms(o) and terms(o) <= held]
-
-
-def untimely(short: str, question: str) -> bool:
-    """A short answer to "when" or "how many" that holds no time or number (any digit counts:
-    "953" is a year the time cue's 1500-2099 misses)."""
-    asked = question_type(question)
-    return asked in ("when", "number") and not has_cue(short, asked) \
-        and not any(ch.isdigit() for ch in short)
-
-
-_BARE_NUMBER = re.compile(r"^\(?\d[\d,.]*\)?$")
-
-
-def misplaced_number(short: str, question: str, evidence: Sequence[str]) -> bool:
-    """A bare number as the answer to a question that asks for no number or time, or a number
-    the evidence sentences do not hold (only a title before them does). On SQuAD 2.0 the 1.5B
-    answered "37" (the passage's number in its title) to "What is the problem attributed to
-    defining if two finite graphs are isomorphic?", and "17" to "When were the Normans in
-    Normandy?"."""
-    number = short.strip().strip("()")
-    if not _BARE_NUMBER.match(short.strip()):
-        return False
-    if question_type(question) not in ("number", "when"):
-        return True
-    return not any(re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d])", q) for q in evidence)
 
 
 def titled_quotes(answer: Answer) -> list[str]:

@@ -35,7 +35,7 @@ QUESTION_FILLER = frozenset(
     "number amount mean".split())
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
           r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
-_CUES: dict[AnswerType, re.Pattern[str]] = {
+CUES: dict[AnswerType, re.Pattern[str]] = {
     "when": re.compile(
         rf"\b{_MONTH}\.?(?:\s+\d{{1,2}})?\b|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
         r"\b(?:1[5-9]|20)\d\d\b|\b\d{4}-\d\d-\d\d\b|\b(?:today|yesterday|tomorrow|"
@@ -106,8 +106,8 @@ def question_type(question: str) -> AnswerType:
 
 def has_cue(sentence: str, kind: AnswerType, question: str = "") -> bool:
     """Whether `sentence` holds the kind of thing the question asks for."""
-    if kind in _CUES:
-        return _CUES[kind].search(sentence) is not None
+    if kind in CUES:
+        return CUES[kind].search(sentence) is not None
     asked = terms(question)
     if kind == "who":
         return any(terms(m.group()) - asked for m in _CAPITALISED.finditer(sentence))
