@@ -54,20 +54,24 @@ def test_an_answer_to_who_must_name_someone(short: str, question: str, no_one: b
     # "how much" is answered in words ("vast areas"), and a name wanted "when" is no time
     ("How much of the state is undeveloped?", ["It has vast undeveloped areas."], ""),
     ("Who was the leader when the Franks arrived?", ["Oursel led them."], ""),
+    ("She has been a model since when?", ["She has modelled for the brand."], "time"),
 ])
 def test_a_time_or_number_asked_for_must_be_in_the_evidence(
         question: str, evidence: list[str], missing: str) -> None:
     assert missing_kind(question, evidence) == missing
 
 
+def _replying(short: str) -> ScriptedSpans:
+    """A model that picks the first sentence offered and answers `short`."""
+    return ScriptedSpans(short, answer_style="pick", probabilities=[0.0, 1.0])
+
+
 def test_who_answered_with_no_name_is_withheld(index: Index) -> None:
     question = "Who had the lowest vocal range in Cosmos?"
-    answer = ask(index, ScriptedSpans("bass", answer_style="pick", probabilities=[0.0, 1.0]), question,
-                 AnswerOptions(k=2, verify=False))
+    answer = ask(index, _replying("bass"), question, AnswerOptions(k=2, verify=False))
     assert answer.refused and answer.sentences[0].text == NOT_IN_DOCUMENTS
     assert "'bass' names no one" in answer.withheld
-    named = ask(index, ScriptedSpans("Riga", answer_style="pick", probabilities=[0.0, 1.0]), question,
-                AnswerOptions(k=2, verify=False))
+    named = ask(index, _replying("Riga"), question, AnswerOptions(k=2, verify=False))
     assert not named.refused and named.direct == "Riga"
 
 

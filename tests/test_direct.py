@@ -216,6 +216,9 @@ def test_a_bare_number_must_be_asked_for_and_held_by_the_evidence(
     ("953", "When did his father die?", False),
     ("three singles titles", "How many more titles did he win?", False),
     ("Reputation", "Which album is the song from?", False),
+    # a name is asked for, though "when" is in the question
+    ("Oursel", "Who was the leader when the Franks entered the valley?", False),
+    ("the sixties", "She has been a model since when?", True),
 ])
 def test_a_when_or_how_many_answer_must_hold_a_time_or_number(
         short: str, question: str, untimely_: bool) -> None:

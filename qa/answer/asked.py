@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.answer.sentences import CUES, has_cue, question_type
+from qa.answer.sentences import CUES, AnswerType, has_cue, question_type
 from qa.cite import terms
 
 _BARE_NUMBER = re.compile(r"^\(?\d[\d,.]*\)?$")
@@ -16,18 +16,27 @@ _BARE_NUMBER = re.compile(r"^\(?\d[\d,.]*\)?$")
 # areas", "decades"). Of the 172 questions these ask on the dev sets (SQuAD 2.0 sample, HotpotQA
 # and 2Wiki dev), 3 have a gold answer with no time or number beyond the question's own ("a
 # single output", "worst-case" to "When extensive time is required ..., what case ...?").
-_ASKS_TIME = re.compile(r"^\W*when\b|\b(?:what|which) (?:year|date|day|month)\b", re.I)
+_ASKS_TIME = re.compile(r"^\W*when\b|\bwhen\s*\?\s*$|\b(?:what|which) (?:year|date|day|month)\b",
+                        re.I)
 _ASKS_COUNT = re.compile(r"\bhow many\b|\bwhat (?:percentage|number)\b", re.I)
 _TIME = re.compile(rf"{CUES['when'].pattern}|\b\d{{3,4}}s?\b|\b[Cc]entur(?:y|ies)\b")
 _ASKS_WHO = re.compile(r"^\W*who(?:m|se)?\b", re.I)
 _NAMES = re.compile(r"[A-Z0-9]")
 
 
+def asks_for(question: str) -> AnswerType | None:
+    """"when" or "number" when the question asks for a time or a number (`question_type`'s
+    number: "how many", "how long", ...), else None."""
+    if _ASKS_TIME.search(question):
+        return "when"
+    return "number" if question_type(question) == "number" else None
+
+
 def untimely(short: str, question: str) -> bool:
     """A short answer to "when" or "how many" that holds no time or number (any digit counts:
     "953" is a year the time cue's 1500-2099 misses)."""
-    asked = question_type(question)
-    return asked in ("when", "number") and not has_cue(short, asked) \
+    asked = asks_for(question)
+    return asked is not None and not has_cue(short, asked) \
         and not any(ch.isdigit() for ch in short)
 
 
@@ -40,7 +49,7 @@ def misplaced_number(short: str, question: str, evidence: Sequence[str]) -> bool
     number = short.strip().strip("()")
     if not _BARE_NUMBER.match(short.strip()):
         return False
-    if question_type(question) not in ("number", "when"):
+    if not asks_for(question):
         return True
     return not any(re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d])", q) for q in evidence)
 
