@@ -51,6 +51,7 @@ def test_an_answer_to_who_must_name_someone(short: str, question: str, no_one: b
     ("The 2011 team played in a conference with how many members?",
      ["The 2011 team represented the university in the 2011 season."], "number"),
     ("How many albums did Cosmos record?", ["Its six singers recorded four albums."], ""),
+    ("What percentage of farmland grows wheat?", ["A quarter of farmland grows crops."], ""),
     # "how much" is answered in words ("vast areas"), and a name wanted "when" is no time
     ("How much of the state is undeveloped?", ["It has vast undeveloped areas."], ""),
     ("Who was the leader when the Franks arrived?", ["Oursel led them."], ""),

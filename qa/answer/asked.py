@@ -20,6 +20,10 @@ _ASKS_TIME = re.compile(r"^\W*when\b|\bwhen\s*\?\s*$|\b(?:what|which) (?:year|da
                         re.I)
 _ASKS_COUNT = re.compile(r"\bhow many\b|\bwhat (?:percentage|number)\b", re.I)
 _TIME = re.compile(rf"{CUES['when'].pattern}|\b\d{{3,4}}s?\b|\b[Cc]entur(?:y|ies)\b")
+# a share in words is a number too: "A quarter of farmland is used to grow consumable crops." to
+# "What percentage of farmland grows wheat?" (SQuAD 2.0)
+_COUNT = re.compile(rf"{CUES['number'].pattern}|\b(?:half|halves|quarters?|thirds?|fifths?|"
+                    r"tenths?|percent|per cent)\b", re.I)
 _ASKS_WHO = re.compile(r"^\W*who(?:m|se)?\b", re.I)
 _NAMES = re.compile(r"[A-Z0-9]")
 
@@ -68,7 +72,7 @@ def missing_kind(question: str, evidence: Sequence[str]) -> str:
     if _ASKS_TIME.search(question):
         kind, cue = "time", _TIME
     elif _ASKS_COUNT.search(question):
-        kind, cue = "number", CUES["number"]
+        kind, cue = "number", _COUNT
     else:
         return ""
     asked = terms(question)
