@@ -4,8 +4,10 @@ the multi-hop sets are stored: one JSON line a document, ingested into a new sto
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+
+import pytest
 
 from qa.ingest.pipeline import ingest_paths
 from qa.settings import Settings
@@ -21,4 +23,17 @@ def articles_index(folder: Path, articles: Mapping[str, str]) -> Index:
                               for title, text in articles.items()))
     index = open_index(Settings(store=folder / "store"))
     ingest_paths(index, [corpus])
+    return index
+
+
+def articles_fixture(articles: Mapping[str, str]) -> Callable[..., Iterator[Index]]:
+    """A fixture `index`: a store of `articles` in the test's tmp_path, closed after it (a module
+    says `index = articles_fixture(ARTICLES)`)."""
+
+    @pytest.fixture
+    def index(tmp_path: Path) -> Iterator[Index]:
+        opened = articles_index(tmp_path, articles)
+        yield opened
+        opened.close()
+
     return index

@@ -4,11 +4,8 @@ question's own, is withheld, not shown as if the evidence answered it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from articles import articles_index
+from articles import articles_fixture
 from scripted import ScriptedSpans
 
 from qa.answer.ask import AnswerOptions, ask
@@ -23,12 +20,7 @@ ARTICLES = {
     "Bass (voice type)": "The bass voice has the lowest vocal range of all voice types.",
 }
 
-
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[Index]:
-    index = articles_index(tmp_path, ARTICLES)
-    yield index
-    index.close()
+index = articles_fixture(ARTICLES)
 
 
 @pytest.mark.parametrize(("short", "question", "no_one"), [

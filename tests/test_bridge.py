@@ -4,11 +4,9 @@ did not bring it, and a document's opening sentence joins the evidence of the pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from articles import articles_index
+from articles import articles_fixture, articles_index
 from scripted import Scripted
 
 from qa.answer.ask import AnswerOptions, ask
@@ -32,12 +30,7 @@ VALE = ("Nora Vale (born 4 May 1980 in the city of Bergen) is a Norwegian singer
         "five albums.")
 QUESTION = "Glass Tide is a song recorded by a singer born in which city?"
 
-
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[Index]:
-    index = articles_index(tmp_path, ARTICLES)
-    yield index
-    index.close()
+index = articles_fixture(ARTICLES)
 
 
 def _retriever(index: Index, k: int = 1) -> tuple[list[str], Retriever]:

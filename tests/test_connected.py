@@ -4,11 +4,9 @@ linked to the answer's passage by a title is no step from the question to the an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from articles import articles_index
+from articles import articles_fixture, articles_index
 
 from qa.answer.connected import connected
 from qa.records import Answer, Citation, Passage, Sentence
@@ -22,12 +20,7 @@ ARTICLES = {
     "Portable music player": "A portable music player is a device that stores and plays songs.",
 }
 
-
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[Index]:
-    index = articles_index(tmp_path, ARTICLES)
-    yield index
-    index.close()
+index = articles_fixture(ARTICLES)
 
 
 def _answer(index: Index, question: str, direct: str, titles: list[str],
