@@ -246,3 +246,28 @@ def test_ctrl_c_as_the_command_ends_prints_no_traceback(qa_env: dict[str, str],
             _, stderr = proc.communicate(timeout=120)
         assert b"Traceback" not in stderr, stderr.decode()
         assert proc.returncode in (0, 130)
+
+
+def test_a_document_left_with_no_key_is_forgotten_by_the_next_ingest(tmp_path: Path) -> None:
+    """The window the kills above can hit: a file's new version linked, its old one not yet
+    dropped. The old one, with no key, is forgotten when the next ingest starts."""
+    from qa.ingest.pipeline import ingest_paths
+    from qa.settings import Settings
+    from qa.store import open_index
+
+    doc = tmp_path / "d1.txt"
+    doc.write_text("Report 1 on the bridge repairs. Officials met on Monday.")
+    index = open_index(Settings(store=tmp_path / "store"))
+    try:
+        ingest_paths(index, [doc])
+        [key] = index.manifest.keys()
+        [old] = index.manifest.documents()
+        index.manifest.remove_key(key)  # as a kill between the two steps leaves it
+        assert index.manifest.keyless() == [old.doc_id]
+        doc.write_text("Report 1 (version 2) on the bridge repairs. Officials met on Friday.")
+        ingest_paths(index, [doc])
+        assert index.manifest.keyless() == []
+        [new] = index.manifest.documents()
+        assert new.doc_id != old.doc_id and index.manifest.keys() == [key]
+    finally:
+        index.close()

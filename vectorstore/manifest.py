@@ -136,6 +136,13 @@ class Manifest:
     def keys(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT key FROM doc_keys ORDER BY key")]
 
+    def keyless(self) -> list[str]:
+        """The documents no key points at: an ingest killed between linking a file's new version
+        and dropping the old one leaves the old one so (every stored document has a key)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT doc_id FROM documents WHERE doc_id NOT IN (SELECT doc_id FROM doc_keys) "
+            "ORDER BY doc_id")]
+
     def documents(self, doc_ids: Iterable[str] | None = None) -> list[DocInfo]:
         sql = ("SELECT d.doc_id, d.title, d.source, d.published, d.sha256, d.url, d.external_id, "
                "d.published_at, "

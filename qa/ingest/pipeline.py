@@ -119,6 +119,9 @@ class Ingestor:
         `prune_records`, forget the records of each corpus loaded here that it no longer holds."""
         corpora = _CorpusKeys()
         total = len(documents) if isinstance(documents, Sequence) else 0
+        for doc_id in self.index.manifest.keyless():  # what a killed run left half-replaced
+            self._forget(doc_id)
+            self._changed = True
         try:
             for done, item in enumerate(documents, 1):
                 corpora.note(item)
