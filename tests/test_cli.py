@@ -177,6 +177,39 @@ def test_eval_answer_on_a_tiny_squad_file(env: dict[str, str], tmp_path: Path) -
     assert code == 0 and json.loads(out)["questions"] == 2  # the cached store is reused
 
 
+def test_eval_answer_resume_keeps_the_stopped_runs_rows_and_answers_the_rest(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """A long `qa eval answer` stopped part way goes on with `--resume`: the rows already in
+    --details count as they were written (here one marked refused), the rest are answered and
+    appended, and a last line cut off mid-write is dropped."""
+    context = "The Tern River bridge opened on March 1. It cost 42 million dollars."
+    qas = [{"id": f"q{i}", "question": q, "answers": [{"text": a, "answer_start": 0}],
+            "is_impossible": False}
+           for i, (q, a) in enumerate([("When did the Tern River bridge open?", "March 1"),
+                                       ("How much did the bridge cost?", "42 million")], 1)]
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps({"data": [{"title": "Tern", "paragraphs": [
+        {"context": context, "qas": qas}]}]}))
+    details = tmp_path / "details.jsonl"
+    args = ("eval", "answer", "--squad", str(path), "-g", "extractive", "--json",
+            "--details", str(details))
+    assert run(*args)[0] == 0
+    rows = {r["id"]: r for r in map(json.loads, details.read_text().splitlines())}
+    assert not rows["q1"]["refused"]
+    kept = dict(rows["q1"], refused=True, direct="", text="")
+    details.write_text(json.dumps(kept) + "\n" + '{"id": "q2", "que')
+    code, out, _ = run(*args, "--resume")
+    assert code == 0
+    summary = json.loads(out)
+    assert (summary["questions"], summary["resumed"], summary["false_refusal_pct"]) == (2, 1,
+                                                                                        50.0)
+    rows = [json.loads(line) for line in details.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q2"] and rows[0]["refused"]
+    details.write_text(json.dumps(dict(kept, id="elsewhere")) + "\n")
+    code, _, err = run(*args, "--resume")
+    assert code == 1 and "line 1 is not a row of this sample" in err
+
+
 def test_app_called_in_process_leaves_the_callers_sigint_handler() -> None:
     """Only the `qa` script ignores Ctrl-C once its command is done (qa/cli/__init__.py `run`);
     a program that calls `app()` keeps its own handler."""

@@ -80,6 +80,9 @@ def eval_answer_cmd(
     details: Annotated[Path | None, typer.Option(help="Write one JSON line per question, as "
                                                  "each is answered.")]
     = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Keep the rows already in --details "
+                                         "(a stopped run of the same sample) and answer only "
+                                         "the rest.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer accuracy, refusals, citation precision/recall, support rate and latency."""
@@ -92,6 +95,7 @@ def eval_answer_cmd(
         outcome_record,
         read_generic,
         read_squad,
+        resumed_outcomes,
         sample,
     )
     from qa.generators.registry import make_generator
@@ -113,8 +117,12 @@ def eval_answer_cmd(
             raise QAError("no question set given", fix="pass --squad FILE, --multihop DIR, or "
                           "--corpus and --questions")
         items = sample(items, limit, seed)
+        if resume and not details:
+            raise QAError("--resume needs the details file of the stopped run",
+                          fix="pass --details FILE as the stopped run did")
+        answered = resumed_outcomes(details, items) if resume and details else []
         backend = make_generator(settings)
-        sink = details.open("w", encoding="utf-8") if details else None
+        sink = details.open("a" if resume else "w", encoding="utf-8") if details else None
 
         def write_detail(outcome: Outcome) -> None:
             if sink:  # written as each answer comes, so a long run can be read while it goes
@@ -125,7 +133,7 @@ def eval_answer_cmd(
             try:
                 report = eval_answers(settings, backend, docs, items, name=name,
                                       off_topic=off_topic, progress=progress,
-                                      on_outcome=write_detail)
+                                      on_outcome=write_detail, answered=answered)
             finally:
                 backend.close()
                 if sink:
@@ -136,7 +144,7 @@ def eval_answer_cmd(
                    verify=settings.verify,
                    verify_threshold=refusal_threshold(settings.verify_threshold, backend),
                    min_relevance=settings.min_relevance, min_coverage=settings.min_coverage,
-                   off_topic=off_topic, seed=seed)
+                   off_topic=off_topic, seed=seed, resumed=len(answered))
     if as_json:
         emit_json(summary)
         return

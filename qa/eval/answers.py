@@ -191,15 +191,19 @@ def corpus_file(settings: Settings, name: str, docs: list[dict[str, str]]) -> Pa
 def eval_answers(settings: Settings, generator: Generator, docs: list[dict[str, str]],
                  items: list[Item], *, name: str, off_topic: bool = False,
                  progress: Callable[[str, int, int], None] | None = None,
-                 on_outcome: Callable[[Outcome], None] | None = None) -> AnswerReport:
-    """Answer every item; `on_outcome` sees each result as it comes (details files, logs)."""
+                 on_outcome: Callable[[Outcome], None] | None = None,
+                 answered: list[Outcome] | None = None) -> AnswerReport:
+    """Answer every item; `on_outcome` sees each result as it comes (details files, logs).
+    Items with an outcome in `answered` (a resumed run's) are counted, not asked again."""
     from qa.eval.retrieval import open_eval_index
 
     index = open_eval_index(settings, corpus_file(settings, name, docs), progress=progress)
     groups = sorted({d.get("source", "") for d in docs})
-    report = AnswerReport(backend=generator.name)
+    report = AnswerReport(backend=generator.name, outcomes=list(answered or []))
+    known = {o.item.id for o in report.outcomes}
+    todo = [item for item in items if item.id not in known]
     try:
-        for done, item in enumerate(items, 1):
+        for done, item in enumerate(todo, len(items) - len(todo) + 1):
             filters = Filters(sources=tuple(g for g in groups if g != item.group)) \
                 if off_topic else Filters()
             outcome = _run_one(index, generator, item, settings, filters)
@@ -242,8 +246,43 @@ def outcome_record(o: Outcome) -> dict[str, Any]:
             "verification": o.verification, "withheld": o.withheld, "proposed": o.proposed,
             "direct": o.direct, "kind": o.kind, "hops": o.hops,
             "supporting_cited": o.supporting_cited, "titles": o.titles, "gold_in": o.gold_in,
-            "hop_queries": o.hop_queries,
+            "hop_queries": o.hop_queries, "sentences": o.sentences, "supported": o.supported,
             "ttft_s": round(o.ttft, 2), "total_s": round(o.total, 2)}
+
+
+def resumed_outcomes(path: Path, items: list[Item]) -> list[Outcome]:
+    """The outcomes a stopped run wrote to its details file, for the items of this sample, so
+    `--resume` asks only the rest. A last line cut off mid-write (the run was killed) is cut
+    from the file. Rows written before the sentence counts were recorded count as no sentences
+    (the support rate then covers the other rows)."""
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    if raw and not raw.endswith(b"\n"):
+        raw = raw[:raw.rfind(b"\n") + 1]
+        path.write_bytes(raw)
+    by_id = {item.id: item for item in items}
+    outcomes: dict[str, Outcome] = {}
+    for number, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+        try:
+            record = json.loads(line)
+            item = by_id[record["id"]]
+        except (ValueError, KeyError) as exc:
+            raise QAError(f"{path}: line {number} is not a row of this sample ({exc})",
+                          fix="resume with the same question set, --limit and --seed, or "
+                          "pass a new --details file") from exc
+        outcomes[item.id] = _outcome_from_record(item, record)
+    return list(outcomes.values())
+
+
+def _outcome_from_record(item: Item, r: dict[str, Any]) -> Outcome:
+    return Outcome(item=item, text=r["text"], refused=r["refused"], cited=r["cited"],
+                   cited_with_gold=r["cited_with_gold"], gold_retrieved=r["gold_retrieved"],
+                   sentences=r.get("sentences", 0), supported=r.get("supported", 0),
+                   ttft=r["ttft_s"], total=r["total_s"], verification=r["verification"],
+                   withheld=r["withheld"], proposed=r["proposed"], direct=r["direct"],
+                   hops=r["hops"], supporting_cited=r["supporting_cited"], kind=r["kind"],
+                   titles=r["titles"], gold_in=r["gold_in"], hop_queries=r["hop_queries"])
 
 
 def _run_one(index: Index, generator: Generator, item: Item, settings: Settings,
