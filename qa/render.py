@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qa.records import Answer, Chunk, Citation, DocInfo, Passage
+from qa.text import flowed
 
 UNSUPPORTED_MARK = "⚠"
 
@@ -90,14 +91,14 @@ def answer_text(answer: Answer) -> Text:
     out = Text()
     short = has_short_answer(answer)
     if short:
-        out.append(answer.direct, style="bold")
+        out.append(flowed(answer.direct), style="bold")
     for i, sentence in enumerate(answer.sentences):
         if short:
             out.append("\n  ")
         elif i:
             out.append(" ")
         style = "" if sentence.supported else "dim"
-        out.append(sentence.text, style=style)
+        out.append(flowed(sentence.text), style=style)
         for number in sorted({c.number for c in sentence.citations}):
             out.append(f" [{number}]", style="bold cyan" if sentence.supported else "dim")
         if not sentence.supported:
@@ -244,8 +245,8 @@ def answer_markdown(answer: Answer) -> str:
     for sentence in answer.sentences:
         marks = "".join(f" [{n}]" for n in sorted({c.number for c in sentence.citations}))
         flag = "" if sentence.supported else f" *({UNSUPPORTED_MARK} unsupported)*"
-        parts.append(sentence.text + marks + flag)
-    text = f"**{answer.direct}**\n\n" + "\n".join(f"- {p}" for p in parts) \
+        parts.append(flowed(sentence.text) + marks + flag)
+    text = f"**{flowed(answer.direct)}**\n\n" + "\n".join(f"- {p}" for p in parts) \
         if has_short_answer(answer) else " ".join(parts)
     return text + (" **[cut short: the answer is incomplete]**" if not answer.complete else "")
 
